@@ -1,0 +1,122 @@
+"""``make_client``: the one place a notebook's OpenAI client is built.
+
+COOKBOOK_MODE chooses where answers come from:
+
+- ``offline`` (default): the notebook's recording; a request it does not hold is answered by the
+  offline simulator with a visible "SIMULATED, NOT RECORDED" warning. No key, no cost.
+- ``replay`` (the test suite): the recording only; any difference raises ``RecordingMismatch``.
+- ``live``: the real API with OPENAI_API_KEY, under the kernel's spending cap.
+- ``record``: like live, and every exchange is written to a new recording. With
+  COOKBOOK_RECORD_FROM=simulator the answers come from the simulator instead (how the bundled
+  recordings are built).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import httpx2
+import openai
+
+from . import budget, recording, transport
+from .simulator import Simulator
+
+MODES = ("offline", "replay", "live", "record")
+RECORD_SOURCES = ("api", "simulator")
+RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "recordings"
+# No request leaves the machine in these modes, so the SDK only needs a placeholder key.
+PLACEHOLDER_KEY = "offline-placeholder"
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+OFFLINE_EVENT_DELAY_S = 0.3
+
+
+class ModeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Setup:
+    mode: str
+    lesson: str
+    record_from: str
+
+    @property
+    def recording_path(self) -> Path:
+        return RECORDINGS_DIR / f"{self.lesson}.json"
+
+    @property
+    def new_recording_path(self) -> Path:
+        """Record mode writes here; the rebuild command promotes it after a successful run."""
+        return RECORDINGS_DIR / f"{self.lesson}.new.json"
+
+
+def current_mode() -> str:
+    mode = os.environ.get("COOKBOOK_MODE", "offline").strip().lower()
+    if mode not in MODES:
+        raise ModeError(f"COOKBOOK_MODE={mode!r} is not one of {', '.join(MODES)}.")
+    return mode
+
+
+def _record_from() -> str:
+    source = os.environ.get("COOKBOOK_RECORD_FROM", "api").strip().lower()
+    if source not in RECORD_SOURCES:
+        raise ModeError(f"COOKBOOK_RECORD_FROM={source!r} is not one of {', '.join(RECORD_SOURCES)}.")
+    return source
+
+
+def _require_key() -> str:
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise ModeError("This mode calls the real API and needs OPENAI_API_KEY. Unset COOKBOOK_MODE to work "
+                        "offline with no key and no cost.")
+    return key
+
+
+def describe(setup: Setup, rec: Optional[recording.Recording] = None) -> str:
+    if setup.mode == "live":
+        cap = budget.kernel_cap()
+        return (f"Mode: live. Real API calls, billed to your key; spending cap "
+                f"${cap.limit_usd:.2f} for this kernel (${cap.remaining_usd:.2f} left).")
+    if setup.mode == "record":
+        origin = "the offline simulator" if setup.record_from == "simulator" else "the real API (billed)"
+        return f"Mode: record. Answers come from {origin} and are written to {setup.new_recording_path.name}."
+    sources = rec.sources if rec else []
+    made_by = {recording.SIMULATOR: "the kit's offline simulator (not OpenAI)",
+               recording.OPENAI_API: "the real OpenAI API"}
+    origin = " and ".join(made_by[s] for s in sources) or "nothing yet (empty recording)"
+    tail = ("; anything else is drawn by the simulator and labelled" if setup.mode == "offline"
+            else "; any other request fails")
+    return f"Mode: {setup.mode}. Answers replay {setup.recording_path.name}, recorded from {origin}{tail}."
+
+
+def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
+                simulator: Optional[Simulator] = None, quiet: bool = False) -> openai.OpenAI:
+    """Build the OpenAI client for ``lesson`` (the recording's name, e.g. ``"01_generate"``)."""
+    setup = Setup(mode or current_mode(), lesson, _record_from())
+    if setup.mode not in MODES:
+        raise ModeError(f"mode={setup.mode!r} is not one of {', '.join(MODES)}.")
+    api_key, base_url = PLACEHOLDER_KEY, OPENAI_BASE_URL
+    replayed: Optional[recording.Recording] = None
+    if setup.mode in ("offline", "replay"):
+        replayed = recording.Recording.load(setup.recording_path)
+        fallback = None
+        if setup.mode == "offline":
+            fallback = transport.SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S)
+        inner: httpx2.BaseTransport = transport.ReplayTransport(
+            replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0)
+    elif setup.mode == "record" and setup.record_from == "simulator":
+        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator()),
+                                             recording.Recording(setup.new_recording_path), recording.SIMULATOR)
+    else:
+        api_key, base_url = _require_key(), None
+        inner = transport.SpendingCapTransport(httpx2.HTTPTransport(), budget.kernel_cap())
+        if setup.mode == "record":
+            inner = transport.RecordingTransport(inner, recording.Recording(setup.new_recording_path),
+                                                 recording.OPENAI_API)
+    if not quiet:
+        print(describe(setup, replayed))
+    return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
+                         http_client=openai.DefaultHttpx2Client(transport=inner))

@@ -1,0 +1,290 @@
+"""Recordings: one JSON file per notebook holding request/response pairs.
+
+A request is stored in a normalised form that is also its matching key: method, path, sorted
+query and body, where JSON is compared as data, multipart is parsed into fields, and uploaded or
+inlined images are identified by their decoded pixels (a re-encoded PNG still matches). Request
+headers are never stored, so keys, organization and project ids cannot leak. Responses keep their
+status, body (JSON or SSE events) and a few headers the SDK acts on. Large images in responses
+are stored as small thumbnails and expanded back to their original size and format on replay.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from PIL import Image
+
+from . import wire
+
+FORMAT_VERSION = 1
+SIMULATOR = "simulator"
+OPENAI_API = "openai-api"
+
+# Response headers the SDK reads (retries, request ids); everything else is dropped.
+KEPT_RESPONSE_HEADERS = ("content-type", "x-request-id", "openai-version", "x-should-retry", "retry-after",
+                         "retry-after-ms")
+IMAGE_FIELDS = ("b64_json", "result", "partial_image_b64")
+STORED_IMAGE_MAX_SIDE = 256
+_DATA_URL = re.compile(r"^data:(image/[a-z+.-]+);base64,(.+)$", re.S)
+
+
+class RecordingMismatch(LookupError):
+    """A request that no recording holds. Deliberately not an HTTP error, so the SDK never retries it."""
+
+
+# --- request normalisation -------------------------------------------------------------------
+
+def image_fingerprint(data: bytes) -> Optional[dict]:
+    """Identify an image by its pixels, not its encoding; None when the bytes are not an image."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            rgba = img.convert("RGBA")
+            mode, size = img.mode, img.size
+    except Exception:
+        return None
+    digest = hashlib.sha256(rgba.tobytes()).hexdigest()[:16]
+    return {"image": f"{size[0]}x{size[1]}", "mode": mode, "pixels_sha256": digest}
+
+
+def file_fingerprint(data: bytes) -> dict:
+    return image_fingerprint(data) or {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()[:16]}
+
+
+def _inline_images(value: Any) -> Any:
+    """Replace base64 data URLs (Responses input images and masks) by their pixel fingerprint."""
+    if isinstance(value, dict):
+        return {k: _inline_images(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_inline_images(v) for v in value]
+    if isinstance(value, str) and value.startswith("data:image/"):
+        match = _DATA_URL.match(value)
+        if match:
+            return {"data_url": match.group(1), **file_fingerprint(base64.b64decode(match.group(2)))}
+    return value
+
+
+def normalise_request(method: str, path: str, query: Iterable[tuple[str, str]], content_type: str,
+                      body: bytes) -> dict:
+    request: dict[str, Any] = {"method": method.upper(), "path": path}
+    pairs = sorted(query)
+    if pairs:
+        request["query"] = [list(p) for p in pairs]
+    if not body:
+        return request
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/json":
+        request["json"] = _inline_images(json.loads(body))
+    elif media == "multipart/form-data":
+        parts = wire.parse_multipart(content_type, body)
+        files: dict[str, list] = {}
+        for part in parts:
+            if part.is_file:
+                files.setdefault(part.name, []).append(file_fingerprint(part.data))
+        request["form"] = wire.form_fields(parts)
+        request["files"] = files
+    else:
+        request["body"] = file_fingerprint(body)
+    return request
+
+
+def request_key(request: dict) -> str:
+    return json.dumps(request, sort_keys=True, separators=(",", ":"))
+
+
+# --- response images --------------------------------------------------------------------------
+
+def shrink_image(b64: str) -> dict:
+    """A thumbnail plus what is needed to expand it back to the claimed size and format."""
+    raw = base64.b64decode(b64)
+    with Image.open(io.BytesIO(raw)) as img:
+        img.load()
+        fmt = (img.format or "PNG").lower()
+        width, height = img.size
+        has_alpha = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
+        thumb = img.convert("RGBA" if has_alpha else "RGB")
+    thumb.thumbnail((STORED_IMAGE_MAX_SIDE, STORED_IMAGE_MAX_SIDE))
+    out = io.BytesIO()
+    if has_alpha:
+        thumb.quantize(128, method=Image.Quantize.FASTOCTREE).save(out, "PNG", optimize=True)
+    else:
+        thumb.save(out, "JPEG", quality=80)
+    return {"$image": {"format": "jpeg" if fmt == "jpg" else fmt, "width": width, "height": height,
+                       "alpha": has_alpha, "thumbnail": base64.b64encode(out.getvalue()).decode()}}
+
+
+def expand_image(marker: dict) -> str:
+    info = marker["$image"]
+    with Image.open(io.BytesIO(base64.b64decode(info["thumbnail"]))) as thumb:
+        img = thumb.convert("RGBA" if info["alpha"] else "RGB")
+    img = img.resize((info["width"], info["height"]), Image.Resampling.BICUBIC)
+    fmt = info["format"].upper()
+    if fmt == "JPEG" and img.mode == "RGBA":
+        img = img.convert("RGB")
+    out = io.BytesIO()
+    img.save(out, fmt)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def _map_images(value: Any, convert) -> Any:
+    if isinstance(value, dict):
+        if "$image" in value and len(value) == 1:
+            return convert(value)
+        return {k: (convert(v) if k in IMAGE_FIELDS and _is_image_value(v) else _map_images(v, convert))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_images(v, convert) for v in value]
+    return value
+
+
+def _is_image_value(value: Any) -> bool:
+    return (isinstance(value, str) and len(value) > 1000) or (isinstance(value, dict) and "$image" in value)
+
+
+def _shrink_if_image(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value
+    try:
+        return shrink_image(value)
+    except Exception:  # a long string that is not an image stays as it is
+        return value
+
+
+def shrink_images(body: Any) -> Any:
+    return _map_images(body, _shrink_if_image)
+
+
+def expand_images(body: Any) -> Any:
+    return _map_images(body, lambda v: expand_image(v) if isinstance(v, dict) else v)
+
+
+# --- the recording file ----------------------------------------------------------------------
+
+@dataclass
+class StoredResponse:
+    status: int
+    headers: dict[str, str]
+    json: Any = None
+    sse: Optional[list[dict]] = None
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"status": self.status, "headers": self.headers}
+        if self.sse is not None:
+            out["sse"] = shrink_images(self.sse)
+        else:
+            out["json"] = shrink_images(self.json)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StoredResponse":
+        return cls(data["status"], dict(data.get("headers", {})),
+                   json=expand_images(data.get("json")),
+                   sse=expand_images(data["sse"]) if "sse" in data else None)
+
+
+def kept_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers if k.lower() in KEPT_RESPONSE_HEADERS}
+
+
+@dataclass
+class Recording:
+    """The interactions of one notebook. Identical requests are served in recorded order; the last repeats."""
+
+    path: Path
+    interactions: list[dict] = field(default_factory=list)
+    _served: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(cls, path: Path) -> "Recording":
+        path = Path(path)
+        if not path.exists():
+            return cls(path)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{path}: unsupported recording format {data.get('format')!r}")
+        return cls(path, list(data["interactions"]))
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({i["source"] for i in self.interactions})
+
+    def lookup(self, request: dict) -> tuple[StoredResponse, dict]:
+        key = request_key(request)
+        with self._lock:
+            matches = [i for i in self.interactions if request_key(i["request"]) == key]
+            if not matches:
+                raise RecordingMismatch(self.explain_miss(request))
+            index = self._served.get(key, 0)
+            self._served[key] = index + 1
+        chosen = matches[min(index, len(matches) - 1)]
+        return StoredResponse.from_dict(chosen["response"]), chosen
+
+    def explain_miss(self, request: dict) -> str:
+        same_route = [i["request"] for i in self.interactions
+                      if i["request"]["method"] == request["method"] and i["request"]["path"] == request["path"]]
+        head = (f"No recording in {self.path.name} matches {request['method']} {request['path']}.\n"
+                "Replay is strict: every parameter must equal a recorded request. Undo the change, or rebuild "
+                "the recordings (see README, 'Rebuilding recordings').\n")
+        if not same_route:
+            routes = sorted({f"{r['request']['method']} {r['request']['path']}" for r in self.interactions})
+            return head + "Recorded routes: " + (", ".join(routes) or "none (empty recording)")
+        sent = _pretty(request)
+        closest = max(same_route, key=lambda r: difflib.SequenceMatcher(None, _pretty(r), sent).ratio())
+        diff = difflib.unified_diff(_pretty(closest).splitlines(), sent.splitlines(),
+                                    "closest recorded request", "request sent", lineterm="", n=1)
+        return head + "\n".join(diff)
+
+    def add(self, request: dict, response: StoredResponse, source: str) -> None:
+        with self._lock:
+            self.interactions.append({"source": source, "request": request, "response": response.to_dict()})
+            self.save()
+
+    def save(self) -> None:
+        """Write atomically: a crash mid-write leaves the previous file intact."""
+        from . import __version__ as kit_version
+        from openai import __version__ as sdk_version
+
+        document = {
+            "format": FORMAT_VERSION,
+            "recorded_with": {"openai": sdk_version, "kit": kit_version},
+            "sources": self.sources,
+            "note": ("Responses marked 'simulator' were produced by the kit's offline simulator, not by OpenAI. "
+                     "Images are stored as thumbnails and expanded to their original size on replay."),
+            "interactions": self.interactions,
+        }
+        atomic_write_text(self.path, json.dumps(document, indent=1, sort_keys=True) + "\n")
+
+
+def _pretty(request: dict) -> str:
+    return json.dumps(request, indent=1, sort_keys=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,0 +1,143 @@
+"""HTTP transports injected into the OpenAI client: replay, simulate, record, and a spending cap.
+
+Each is an ``httpx2.BaseTransport``; ``client.make_client`` chooses and stacks them. Nothing is
+patched globally, so notebooks behave the same under JupyterLab, nbconvert and nbval.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable, Iterator, Optional
+
+import httpx2
+
+from . import budget as budget_module
+from . import recording as rec
+from . import wire
+
+
+def read_request(request: httpx2.Request) -> dict:
+    """The normalised form of an outgoing request, as stored in recordings."""
+    body = request.read()
+    return rec.normalise_request(request.method, request.url.path, request.url.params.multi_items(),
+                                 request.headers.get("content-type", ""), body)
+
+
+class _EventStream(httpx2.SyncByteStream):
+    """Serves SSE frames one at a time, optionally paced so partial images appear progressively."""
+
+    def __init__(self, events: list[dict], delay: float):
+        self._events, self._delay = events, delay
+
+    def __iter__(self) -> Iterator[bytes]:
+        for index, frame in enumerate(wire.encode_sse(self._events)):
+            if index and self._delay:
+                time.sleep(self._delay)
+            yield frame
+
+
+def to_httpx(stored: rec.StoredResponse, request: httpx2.Request, *, event_delay: float = 0.0) -> httpx2.Response:
+    headers = dict(stored.headers)
+    if stored.sse is not None:
+        headers["content-type"] = "text/event-stream"
+        return httpx2.Response(stored.status, headers=headers, stream=_EventStream(stored.sse, event_delay),
+                               request=request)
+    headers.setdefault("content-type", "application/json")
+    return httpx2.Response(stored.status, headers=headers, json=stored.json, request=request)
+
+
+def from_httpx(response: httpx2.Response) -> rec.StoredResponse:
+    """Read a response fully into the stored form (SSE parsed into events, JSON parsed)."""
+    body = response.read()
+    headers = rec.kept_headers(response.headers.multi_items())
+    media = headers.get("content-type", "").split(";")[0].strip()
+    if media == "text/event-stream":
+        return rec.StoredResponse(response.status_code, headers, sse=wire.decode_sse(body))
+    try:
+        payload = response.json() if body else None
+    except ValueError:
+        payload = {"text": body.decode("utf-8", "replace")}
+    return rec.StoredResponse(response.status_code, headers, json=payload)
+
+
+class SimulatorTransport(httpx2.BaseTransport):
+    """Answers every request with the kit's offline simulator."""
+
+    def __init__(self, simulator, *, event_delay: float = 0.0):
+        self.simulator, self.event_delay = simulator, event_delay
+
+    def answer(self, request: httpx2.Request) -> rec.StoredResponse:
+        body = request.read()
+        sim = self.simulator.handle(request.method, request.url.path, dict(request.url.params.multi_items()),
+                                    dict(request.headers), body)
+        headers = dict(sim.headers)
+        if sim.events is not None:
+            return rec.StoredResponse(sim.status, headers, sse=[dict(e) for e in sim.events])
+        return rec.StoredResponse(sim.status, headers, json=sim.body)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        return to_httpx(self.answer(request), request, event_delay=self.event_delay)
+
+
+class ReplayTransport(httpx2.BaseTransport):
+    """Answers from a recording. Strict unless a simulator fallback is given (offline mode)."""
+
+    def __init__(self, recording: rec.Recording, *, fallback: Optional[SimulatorTransport] = None,
+                 event_delay: float = 0.0, warn: Callable[[str], None] = lambda m: print(m, file=sys.stderr)):
+        self.recording, self.fallback, self.event_delay, self.warn = recording, fallback, event_delay, warn
+        self.log: list[tuple[str, str, int]] = []
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        normalised = read_request(request)
+        try:
+            stored, _ = self.recording.lookup(normalised)
+        except rec.RecordingMismatch:
+            if self.fallback is None:
+                raise
+            self.warn(f"SIMULATED, NOT RECORDED: {request.method} {request.url.path} is not in "
+                      f"{self.recording.path.name}; the kit's offline simulator drew this answer.")
+            stored = self.fallback.answer(request)
+        else:
+            if self.fallback is not None and stored.json and stored.json.get("object") == "response":
+                self.fallback.simulator.remember(stored.json)
+        self.log.append((request.method, request.url.path, stored.status))
+        return to_httpx(stored, request, event_delay=self.event_delay)
+
+
+class RecordingTransport(httpx2.BaseTransport):
+    """Forwards to ``inner`` (the real API or the simulator) and stores each exchange."""
+
+    def __init__(self, inner: httpx2.BaseTransport, recording: rec.Recording, source: str):
+        self.inner, self.recording, self.source = inner, recording, source
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        normalised = read_request(request)
+        response = self.inner.handle_request(request)
+        try:
+            stored = from_httpx(response)
+        finally:
+            response.close()
+        self.recording.add(normalised, stored, self.source)
+        return to_httpx(stored, request)
+
+
+class SpendingCapTransport(httpx2.BaseTransport):
+    """Refuses a live request whose expected cost would exceed the kernel's budget; nothing is sent."""
+
+    def __init__(self, inner: httpx2.BaseTransport, cap: budget_module.SpendingCap):
+        self.inner, self.cap = inner, cap
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        normalised = read_request(request)
+        expected = budget_module.expected_cost(normalised)
+        self.cap.check(expected)
+        response = self.inner.handle_request(request)
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            self.cap.charge(expected.usd or 0.0)
+            return response
+        stored = from_httpx(response)
+        response.close()
+        actual = budget_module.actual_cost(normalised, stored.json) if stored.status == 200 else 0.0
+        self.cap.charge(actual if actual is not None else (expected.usd or 0.0))
+        return to_httpx(stored, request)

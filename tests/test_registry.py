@@ -1,0 +1,106 @@
+import ast
+import inspect
+import re
+import typing
+from pathlib import Path
+
+import openai.types.image_model as sdk_image_model
+import openai.types.shared.chat_model as sdk_chat_model
+import pytest
+
+from helpers import registry
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def sdk_literal_values(module, name: str) -> set[str]:
+    return set(typing.get_args(getattr(module, name)))
+
+
+def sdk_deprecated_values(module) -> set[str]:
+    """Model ids listed under "Deprecated values" in the docstring that follows the SDK's Literal."""
+    tree = ast.parse(inspect.getsource(module))
+    docstrings = [node.value.value for node in tree.body
+                  if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                  and isinstance(node.value.value, str) and "Deprecated values" in node.value.value]
+    assert docstrings, "the SDK no longer documents deprecated values where this test looks"
+    deprecated = set()
+    for line in docstrings[0].split("- ")[1:]:
+        deprecated.update(re.findall(r'"([^"]+)"', line.split(":")[0]))
+    return deprecated
+
+
+def test_registry_knows_every_image_model_the_sdk_lists():
+    missing = sdk_literal_values(sdk_image_model, "ImageModel") - set(registry.MODELS)
+    assert not missing, f"add these SDK image models to helpers/registry.py: {sorted(missing)}"
+
+
+def test_registry_calls_nothing_active_that_the_sdk_marks_deprecated():
+    deprecated = sdk_deprecated_values(sdk_image_model)
+    assert {"gpt-image-1", "dall-e-2", "dall-e-3"} <= deprecated
+    wrongly_active = [m for m in deprecated if registry.get(m).lifecycle.status == registry.ACTIVE]
+    assert not wrongly_active
+
+
+def test_the_lessons_mainline_model_is_current_in_the_sdk():
+    assert registry.LESSON_MAINLINE_MODEL in sdk_literal_values(sdk_chat_model, "ChatModel")
+    assert registry.LESSON_MAINLINE_MODEL not in sdk_deprecated_values(sdk_chat_model)
+    assert registry.get(registry.LESSON_MAINLINE_MODEL).capabilities.responses_top_level
+
+
+def test_image_models_are_never_responses_top_level_models():
+    assert all(not m.capabilities.responses_top_level for m in registry.image_models() if m.capabilities)
+
+
+def test_lifecycle_facts_as_of_today():
+    mini = registry.get("gpt-image-1-mini")
+    assert mini.lifecycle.status == registry.DEPRECATED and mini.lifecycle.shutdown_date == "2026-12-01"
+    assert registry.get("gpt-image-1").lifecycle.status == registry.SHUT_DOWN
+    assert registry.get("gpt-image-1").lifecycle.shutdown_date == "2026-10-23"
+    assert registry.recommended_successor("gpt-image-1-mini") in registry.MODELS
+    assert registry.IMAGE_TOOL_DEFAULT_MODEL == "gpt-image-2.6-sunburst"
+
+
+def test_input_fidelity_rules_follow_the_sdk():
+    assert registry.get("gpt-image-1-mini").capabilities.input_fidelity == ("low",)
+    assert registry.get("gpt-image-1.5").capabilities.input_fidelity == ("high", "low")
+    assert registry.get("gpt-image-2").capabilities.input_fidelity == ()
+
+
+def test_every_successor_is_a_registry_model():
+    for model in registry.MODELS.values():
+        for successor in model.lifecycle.successors:
+            assert successor in registry.MODELS, (model.id, successor)
+
+
+def test_every_number_has_a_dated_source():
+    for model in registry.MODELS.values():
+        for fact in (model.lifecycle, model.capabilities, model.token_prices, model.per_image_prices,
+                     model.output_tokens, model.rate_limits, model.batch_prices):
+            if fact is not None:
+                assert fact.source.citation and fact.source.as_of == registry.AS_OF, model.id
+
+
+def test_not_found_reads_as_not_found():
+    assert registry.fmt(None) == "not found"
+    assert registry.get("gpt-image-2.6-flare").token_prices is None
+    assert registry.get("gpt-image-1-mini").batch_prices.inferred
+
+
+def test_mini_rate_limits_per_tier():
+    assert registry.rate_limits("gpt-image-1-mini", 1) == (5, 100_000)
+    assert registry.rate_limits("gpt-image-1-mini", 5) == (250, 8_000_000)
+    assert registry.rate_limits("gpt-image-2.6-sunburst", 1) is None
+
+
+def test_lesson_model_can_be_switched_in_one_place(monkeypatch):
+    assert registry.lesson_image_model() == registry.LESSON_IMAGE_MODEL
+    monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-2")
+    assert registry.lesson_image_model() == "gpt-image-2"
+    monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-9")
+    with pytest.raises(registry.UnknownModel):
+        registry.lesson_image_model()
+
+
+def test_readme_model_table_is_generated_from_the_registry():
+    assert registry.markdown_model_table() in README.read_text(encoding="utf-8")
