@@ -109,12 +109,12 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
             replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0)
     elif setup.mode == "record" and setup.record_from == "simulator":
         inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator()),
-                                             recording.Recording(setup.new_recording_path), recording.SIMULATOR)
+                                             recording.open_for_recording(setup.new_recording_path), recording.SIMULATOR)
     else:
         api_key, base_url = _require_key(), None
         inner = transport.SpendingCapTransport(httpx2.HTTPTransport(), budget.kernel_cap())
         if setup.mode == "record":
-            inner = transport.RecordingTransport(inner, recording.Recording(setup.new_recording_path),
+            inner = transport.RecordingTransport(inner, recording.open_for_recording(setup.new_recording_path),
                                                  recording.OPENAI_API)
     if not quiet:
         print(describe(setup, replayed))

@@ -267,6 +267,17 @@ class Recording:
         atomic_write_text(self.path, json.dumps(document, indent=1, sort_keys=True) + "\n")
 
 
+_OPEN_FOR_RECORDING: dict[Path, Recording] = {}
+
+
+def open_for_recording(path: Path) -> Recording:
+    """One fresh recording per path and process, so several clients in a notebook share it."""
+    path = Path(path).resolve()
+    if path not in _OPEN_FOR_RECORDING:
+        _OPEN_FOR_RECORDING[path] = Recording(path)
+    return _OPEN_FOR_RECORDING[path]
+
+
 def _pretty(request: dict) -> str:
     return json.dumps(request, indent=1, sort_keys=True)
 

@@ -1,0 +1,127 @@
+"""Static checks on the committed notebooks: small, normalised, honest and in workshop shape.
+
+nbval (run by the same suite) checks that their outputs still match a replay of the recordings.
+"""
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbstripout._utils import strip_output
+
+from helpers import rebuild
+from helpers.client import RECORDINGS_DIR
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+MAX_NOTEBOOK_BYTES = 300_000
+MAX_TEXT_OUTPUT_CHARS = 4000
+MAX_RECORDING_BYTES = 400_000
+VOLATILE = [
+    (re.compile(r"0x[0-9a-f]{6,}"), "a memory address"),
+    (re.compile(r"/(tmp|home|root|Users)/[^\s'\"]+"), "an absolute path"),
+    (re.compile(r"sk-[A-Za-z0-9_-]{16,}"), "something shaped like an API key"),
+]
+
+
+def cells(notebook, kind):
+    return [c for c in notebook.cells if c.cell_type == kind]
+
+
+def text_of(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return output.evalue
+    return output.get("data", {}).get("text/plain", "")
+
+
+def ignores_output(cell) -> bool:
+    return "# NBVAL_IGNORE_OUTPUT" in cell.source or "nbval-ignore-output" in cell.metadata.get("tags", [])
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def notebook_path(request):
+    return request.param
+
+
+def test_there_are_lessons():
+    assert NOTEBOOKS, "no numbered notebooks found"
+    assert NOTEBOOKS[0].name.startswith("00_")
+
+
+def test_numbering_is_unique():
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert len(numbers) == len(set(numbers))
+
+
+def test_notebook_is_small_and_normalised(notebook_path):
+    assert notebook_path.stat().st_size < MAX_NOTEBOOK_BYTES
+    notebook = nbformat.read(notebook_path, as_version=4)
+    stripped = strip_output(copy.deepcopy(notebook), keep_output=True, keep_count=True, keep_id=True,
+                            extra_keys=rebuild.NBSTRIPOUT_ARGS[-1].split())
+    assert stripped == notebook, f"run: python -m nbstripout {' '.join(rebuild.NBSTRIPOUT_ARGS)} {notebook_path}"
+
+
+def test_outputs_are_thumbnails_and_stable_text(notebook_path):
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in cells(notebook, "code"):
+        if cell.outputs:
+            assert cell.execution_count is not None, "stored outputs must come from a full replay run"
+        for output in cell.outputs:
+            data = output.get("data", {})
+            assert "image/png" not in data and "image/webp" not in data, "show images with helpers.display"
+            assert "data:image" not in data.get("text/html", "")
+            if "image/jpeg" in data:
+                assert len(data["image/jpeg"]) < 80_000, "thumbnail too large"
+            text = text_of(output)
+            assert len(text) < MAX_TEXT_OUTPUT_CHARS, "a response object's repr? print its fields instead"
+            if not ignores_output(cell):
+                for pattern, what in VOLATILE:
+                    assert not pattern.search(text), f"{what} in a compared output: {pattern.search(text)[0]}"
+
+
+def test_ignored_outputs_say_why(notebook_path):
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in cells(notebook, "code"):
+        lines = cell.source.splitlines()
+        for i, line in enumerate(lines):
+            if line.strip() == "# NBVAL_IGNORE_OUTPUT":
+                assert i + 1 < len(lines) and lines[i + 1].strip().startswith("#"), (
+                    "follow # NBVAL_IGNORE_OUTPUT with a comment saying why the output varies")
+
+
+def test_workshop_shape(notebook_path):
+    notebook = nbformat.read(notebook_path, as_version=4)
+    intro, outro = cells(notebook, "markdown")[0].source, cells(notebook, "markdown")[-1].source
+    for heading in ("Objectives", "Prerequisites", "Minutes"):
+        assert heading in intro, f"the first cell should give {heading}"
+    assert "Key points" in outro
+
+
+def test_client_uses_the_notebooks_own_recording(notebook_path):
+    source = "\n".join(c.source for c in cells(nbformat.read(notebook_path, as_version=4), "code"))
+    lessons = set(re.findall(r"make_client\(\s*[\"']([^\"']+)[\"']", source))
+    assert lessons <= {notebook_path.stem}, "make_client must name the notebook's own recording"
+    if lessons:
+        assert (RECORDINGS_DIR / f"{notebook_path.stem}.json").exists()
+
+
+def test_no_model_name_or_price_is_hard_coded(notebook_path):
+    source = "\n".join(c.source for c in cells(nbformat.read(notebook_path, as_version=4), "code"))
+    assert not re.search(r"[\"'](gpt-image|dall-e|chatgpt-image|gpt-5)[^\"']*[\"']", source), \
+        "take model names from helpers.registry"
+    assert not re.search(r"\$\s?\d", source), "take prices from helpers.registry"
+
+
+def test_recordings_are_small_labelled_and_used():
+    used = {p.stem for p in NOTEBOOKS}
+    for path in RECORDINGS_DIR.glob("*.json"):
+        assert not path.name.endswith(".new.json"), f"{path.name} is an unfinished recording"
+        assert path.stem in used, f"{path.name} belongs to no notebook"
+        assert path.stat().st_size < MAX_RECORDING_BYTES
+        document = json.loads(path.read_text())
+        assert document["sources"] and all(i["source"] in ("simulator", "openai-api")
+                                           for i in document["interactions"])
