@@ -1,0 +1,859 @@
+"""The kit's offline simulator: answers the image endpoints the lessons call, without OpenAI.
+
+It checks each request against the model registry the way the real API would, then answers with
+the shapes of the pinned ``openai`` SDK: ``ImagesResponse`` and its stream events, a Responses
+``Response`` with an ``image_generation_call`` and its stream events, and ``Model``. Pictures come
+from ``imaging`` and carry a visible SIMULATED mark.
+
+Two honesty rules hold throughout:
+
+* Error bodies that were publicly observed are reproduced exactly, with their source next to them.
+  Every other error message starts with ``(simulated) ``.
+* Output tokens follow the documented tables (``pricing.output_tokens``). Everything else that
+  the simulator has to count (input tokens, tokens for models without a table) is a stand-in,
+  labelled as such where it is defined.
+
+Answers are deterministic: ids, timestamps, request ids and pictures derive from a hash of the
+request and of how many identical requests came before it, so the same sequence of calls gives
+the same recording on every run.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+from . import imaging, pricing, registry, wire
+
+SIMULATED = "(simulated) "
+
+
+@dataclass(frozen=True)
+class SimulatedResponse:
+    status: int
+    body: dict | None = None  # JSON body (None when events is set)
+    events: tuple[dict, ...] | None = None  # SSE stream: each {"event": name_or_None, "data": dict}
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- error bodies ----------------------------------------------------------------------------
+# One constructor per kind, so lessons can replay any of them on their own with ``error_body``.
+
+def _error(status: int, message: str, *, type: str = "invalid_request_error", param: Optional[str] = None,
+           code: Optional[str] = None, headers: Optional[Mapping[str, str]] = None) -> tuple[int, dict, dict]:
+    return status, {"error": {"message": message, "type": type, "param": param, "code": code}}, dict(headers or {})
+
+
+def _simulated(message: str) -> str:
+    return message if message.startswith(SIMULATED) else SIMULATED + message
+
+
+def _org_not_verified(model: str = registry.LESSON_IMAGE_MODEL) -> tuple[int, dict, dict]:
+    # Observed body, https://github.com/openai-php/client/issues/565 (2025-04-26), for `gpt-image-1`;
+    # only the model name is substituted. The 403 status: https://github.com/receptron/mulmocast-app/issues/1090
+    return _error(403, f"Your organization must be verified to use the model `{model}`. Please go to: "
+                       "https://platform.openai.com/settings/organization/general and click on Verify Organization. "
+                       "If you just verified, it can take up to 15 minutes for access to propagate.")
+
+
+def _invalid_api_key(key: str = "sk-test") -> tuple[int, dict, dict]:
+    # No observed 401 body is in the kit's reference, so this one is simulated throughout.
+    masked = key[:3] + "*" * max(len(key) - 7, 4) + key[-4:]
+    return _error(401, _simulated(f"Incorrect API key provided: {masked}."), code="invalid_api_key")
+
+
+def _insufficient_quota() -> tuple[int, dict, dict]:
+    # Observed body, https://github.com/chatanywhere/GPT_API_free/issues/229 (2024-05-07; not image-specific).
+    return 429, {"error": {
+        "message": "You exceeded your current quota, please check your plan and billing details. For more "
+                   "information on this error, read the docs: "
+                   "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}}, {}
+
+
+def _billing_hard_limit() -> tuple[int, dict, dict]:
+    # Observed body (key order kept), https://github.com/dfinke/PowerShellAI/issues/127 (2023-05-02);
+    # the 400 status: https://github.com/all-in-aigc/aiwallpaper/issues/2 (2024-08-01).
+    return 400, {"error": {"code": "billing_hard_limit_reached", "message": "Billing hard limit has been reached",
+                           "param": None, "type": "invalid_request_error"}}, {}
+
+
+def _rate_limit(retry_after_s: float = 51.84) -> tuple[int, dict, dict]:
+    # Observed message, https://github.com/receptron/mulmocast-cli/issues/477 (2025-06-14; gpt-image-1,
+    # Tier 1), posted as "429 You've exceeded..." where the leading "429 " is the status the JavaScript
+    # client prefixes. Only the message was observed: type, param and code are filled in here.
+    headers = {"retry-after": str(max(1, math.ceil(retry_after_s))),
+               "retry-after-ms": str(max(1, math.ceil(retry_after_s * 1000)))}
+    return _error(429, f"You've exceeded the rate limit, please slow down and try again after "
+                       f"{retry_after_s:.2f} seconds.", type="requests", code="rate_limit_exceeded", headers=headers)
+
+
+def _moderation_blocked(request_id: str = "req_simulated", categories: tuple[str, ...] = ("sexual",),
+                        stage: str = "output") -> tuple[int, dict, dict]:
+    # Observed body through the image_generation tool,
+    # https://github.com/ucx0204/CarrotMangaTranslator/issues/122 (log dated 2026-09-20);
+    # the request id, categories and stage are substituted.
+    return 400, {"error": {
+        "message": "Your request was rejected by the safety system. If you believe this is an error, contact us "
+                   f"at help.openai.com and include the request ID {request_id}. "
+                   f"safety_violations=[{', '.join(categories)}].",
+        "type": "image_generation_user_error", "param": None, "code": "moderation_blocked",
+        "moderation_details": {"moderation_stage": stage, "categories": list(categories)}}}, {}
+
+
+def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value: str = "high",
+                                route: str = "images") -> tuple[int, dict, dict]:
+    caps = registry.get(model).capabilities
+    if caps is not None and caps.input_fidelity == ():
+        if route == "tool":
+            # Observed body, https://github.com/pydantic/pydantic-ai/issues/5413 (2026-05-13), for gpt-image-2
+            # through the Responses tool; only the model name is substituted.
+            return _error(400, f"The model '{model}' does not support the 'input_fidelity' parameter.",
+                          type="image_generation_user_error", param="tools", code="invalid_input_fidelity_model")
+        return _error(400, _simulated(f"The model '{model}' does not support the 'input_fidelity' parameter."),
+                      param="input_fidelity", code="invalid_input_fidelity_model")
+    if value == "high":
+        # Observed message (sic), https://github.com/lobehub/lobehub/pull/9920 (2025-10-29), for
+        # gpt-image-1-mini. Only the message was observed: type, param and code are filled in (on the
+        # tool route as in the observed gpt-image-2 tool body above).
+        message = "input_fidelity 'high' is only supported for model gpt-model-1"
+        if route == "tool":
+            return _error(400, message, type="image_generation_user_error", param="tools")
+        return _error(400, message, param="input_fidelity")
+    return _invalid_value("input_fidelity", f"Invalid value: '{value}'. {model} accepts "
+                                            f"{', '.join(caps.input_fidelity) if caps else 'no such value'}.")
+
+
+def _model_shut_down(model: str = "gpt-image-1") -> tuple[int, dict, dict]:
+    # The exact body is not found. The 400 status was reported
+    # (https://github.com/learnpack/learnpack/issues/2078); type and code follow a third-party
+    # description of the "expected" shape (https://alpha.hashtagplus.com/post/sCEmhGlE).
+    life = registry.get(model).lifecycle
+    successors = f" Use {' or '.join(life.successors)} instead." if life.successors else ""
+    return _error(400, _simulated(f"The model `{model}` was shut down on {life.shutdown_date}.{successors}"),
+                  param="model", code="model_not_found")
+
+
+def _invalid_value(param: Optional[str] = None, message: str = "Invalid value.",
+                   code: Optional[str] = "invalid_value") -> tuple[int, dict, dict]:
+    return _error(400, _simulated(message), param=param, code=code)
+
+
+def _unknown_parameter(param: str = "") -> tuple[int, dict, dict]:
+    return _error(400, _simulated(f"Unknown parameter: '{param}'."), param=param, code="unknown_parameter")
+
+
+def _not_found(message: str = "Not found.") -> tuple[int, dict, dict]:
+    return _error(404, _simulated(message), code="not_found")
+
+
+ERRORS: Mapping[str, Callable[..., tuple[int, dict, dict]]] = {
+    "org_not_verified": _org_not_verified,
+    "invalid_api_key": _invalid_api_key,
+    "insufficient_quota": _insufficient_quota,
+    "billing_hard_limit": _billing_hard_limit,
+    "rate_limit": _rate_limit,
+    "moderation_blocked": _moderation_blocked,
+    "input_fidelity_unsupported": _input_fidelity_unsupported,
+    "model_shut_down": _model_shut_down,
+    "invalid_value": _invalid_value,
+    "unknown_parameter": _unknown_parameter,
+    "not_found": _not_found,
+}
+
+
+def error_body(kind: str, **kw: Any) -> tuple[int, dict, dict]:
+    """(status, JSON body, extra headers) of an API error, e.g. ``error_body("rate_limit", retry_after_s=12)``."""
+    if kind not in ERRORS:
+        raise ValueError(f"unknown error kind {kind!r}; known: {', '.join(ERRORS)}")
+    return ERRORS[kind](**kw)
+
+
+class _Rejected(Exception):
+    """Carries an ``error_body`` result out of the request checks."""
+
+
+def _reject(kind: str, **kw: Any) -> _Rejected:
+    return _Rejected(error_body(kind, **kw))
+
+
+def _bad(param: Optional[str], message: str, code: str = "invalid_value") -> _Rejected:
+    return _reject("invalid_value", param=param, message=message, code=code)
+
+
+# --- token counts ----------------------------------------------------------------------------
+
+# Simulator stand-in, not a documented fact. Models whose output-token table has no entry for a
+# request (gpt-image-2 has two calculator readings, the 2.5/2.6 families none) are charged, in
+# order: the table entry; the official per-image price divided by the image output rate; the
+# table for GPT Image models before gpt-image-2. Qualities above "high" count as "high", and sizes
+# outside the tables scale the 1024x1024 figure by pixel area.
+STAND_IN_OUTPUT_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS
+STANDARD_QUALITIES = ("low", "medium", "high")
+
+# Simulated, not documented: the guide publishes no input-token formula. Text is counted at about
+# four characters per token; an input image costs a base plus a figure per 512 px tile of the
+# picture scaled to fit 2048 px. The guide says high input fidelity "will use more image input
+# tokens" (and gpt-image-2 always processes inputs at high fidelity) without giving a figure, so
+# the multiplier below is invented.
+SIM_CHARS_PER_TOKEN = 4
+SIM_IMAGE_BASE_TOKENS = 65
+SIM_IMAGE_TILE_TOKENS = 129
+SIM_HIGH_FIDELITY_FACTOR = 4
+
+
+def text_tokens(text: str) -> int:
+    """Simulated text token count."""
+    return max(1, math.ceil(len(text) / SIM_CHARS_PER_TOKEN))
+
+
+def image_input_tokens(width: int, height: int, *, high_fidelity: bool = False) -> int:
+    """Simulated image input token count (see the constants above)."""
+    scale = min(1.0, 2048 / max(width, height))
+    tiles = math.ceil(width * scale / 512) * math.ceil(height * scale / 512)
+    tokens = SIM_IMAGE_BASE_TOKENS + SIM_IMAGE_TILE_TOKENS * tiles
+    return tokens * (SIM_HIGH_FIDELITY_FACTOR if high_fidelity else 1)
+
+
+def output_tokens(model: str, quality: str, size: str, *, images: int = 1, partial_images: int = 0) -> int:
+    """Image output tokens: the documented table, else the stand-in described above."""
+    documented = pricing.output_tokens(model, quality, size, images=images, partial_images=partial_images)
+    if documented is not None:
+        return documented
+    record = registry.get(model)
+    q = quality if quality in STANDARD_QUALITIES else "high"
+    w, h = _parse_size(size) or (1024, 1024)
+    lookup, area = (size, 1.0) if size in registry.STANDARD_SIZES else ("1024x1024", w * h / (1024 * 1024))
+    per_image: Optional[float] = record.output_tokens.tokens.get((q, lookup)) if record.output_tokens else None
+    price = pricing.per_image_price(model, q, lookup)
+    rate = record.token_prices.image_out if record.token_prices else None
+    if per_image is None and price is not None and rate:
+        per_image = price * pricing.PER_MILLION / rate
+    if per_image is None:
+        per_image = STAND_IN_OUTPUT_TOKENS.tokens[(q, lookup)]
+    return images * (round(per_image * area) + partial_images * STAND_IN_OUTPUT_TOKENS.partial_image_tokens)
+
+
+def _usage(model: str, quality: str, size: str, *, images: int, partial_images: int, text: int, image: int,
+           details: bool = True) -> dict:
+    out = output_tokens(model, quality, size, images=images, partial_images=partial_images)
+    usage = {"input_tokens": text + image, "input_tokens_details": {"image_tokens": image, "text_tokens": text},
+             "output_tokens": out, "total_tokens": text + image + out}
+    if details:
+        usage["output_tokens_details"] = {"image_tokens": out, "text_tokens": 0}
+    return usage
+
+
+# --- request checks --------------------------------------------------------------------------
+
+# Parameter names per the SDK's image_generate_params.py, image_edit_params.py and the tool's
+# ImageGeneration (responses/tool_param.py); anything else is an unknown parameter.
+_COMMON = {"background", "complexity", "frame_count", "frame_duration_ms", "model", "output_compression",
+           "output_format", "partial_images", "quality", "size", "svg"}
+GENERATE_PARAMS = _COMMON | {"prompt", "moderation", "n", "response_format", "safety_identifier", "stream",
+                             "style", "user"}
+EDIT_PARAMS = _COMMON | {"prompt", "input_fidelity", "n", "response_format", "safety_identifier", "stream",
+                         "user", "image", "mask", "markup"}
+TOOL_PARAMS = _COMMON | {"type", "action", "input_fidelity", "input_image_mask", "moderation"}
+
+SDK_QUALITIES = ("low", "medium", "high", "xhigh", "max", "auto")
+SDK_BACKGROUNDS = ("transparent", "opaque", "auto")
+SDK_FORMATS = ("png", "webp", "jpeg", "gif", "svg")
+RENDERED_FORMATS = ("png", "webp", "jpeg")
+MAX_LONG_EDGE, MAX_SHORT_EDGE = 3840, 2160
+
+# What the simulator picks where the real API decides for itself: quality "auto" renders as
+# "medium", size "auto" as 1024x1024 and background "auto" as opaque.
+AUTO_QUALITY, AUTO_SIZE = "medium", (1024, 1024)
+
+EPOCH_2026 = 1767225600  # 2026-01-01T00:00:00Z: simulated timestamps fall within 2026
+YEAR_S = 365 * 86400
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """An image request after the checks, with "auto" values resolved."""
+
+    model: str
+    prompt: str
+    width: int
+    height: int
+    quality: str
+    background: str  # "transparent" or "opaque"
+    output_format: str
+    compression: Optional[int]
+    n: int = 1
+    stream: bool = False
+    partial_images: int = 0
+    input_fidelity: Optional[str] = None
+    safety_identifier: Optional[str] = None
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+    def render(self, **kw: Any) -> dict:
+        return dict(output_format=self.output_format, background=self.background, compression=self.compression,
+                    model=self.model, **kw)
+
+
+def _parse_size(value: str) -> Optional[tuple[int, int]]:
+    match = re.fullmatch(r"(\d{1,5})x(\d{1,5})", value)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _int(fields: Mapping[str, Any], name: str, default: Optional[int]) -> Optional[int]:
+    value = fields.get(name)
+    if value is None:
+        return default
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _bad(name, f"Invalid type for '{name}': expected an integer, got {value!r}.", "invalid_type")
+
+
+def _bool(fields: Mapping[str, Any], name: str) -> bool:
+    value = fields.get(name)
+    if value in (None, False, "false"):
+        return False
+    if value in (True, "true"):
+        return True
+    raise _bad(name, f"Invalid type for '{name}': expected a boolean, got {value!r}.", "invalid_type")
+
+
+def _choice(fields: Mapping[str, Any], name: str, default: str, allowed: tuple[str, ...],
+            supported: Optional[tuple[str, ...]], model: str) -> str:
+    value = fields.get(name)
+    value = default if value is None else value
+    if value not in allowed:
+        raise _bad(name, f"Invalid value: '{value}'. Supported values are: {', '.join(allowed)}.")
+    if supported is not None and value not in supported:
+        raise _bad(name, f"Invalid value: '{value}'. {model} supports: {', '.join(supported)}.")
+    return value
+
+
+def _check_model(model_id: Any, *, tool: bool) -> registry.ModelRecord:
+    if not isinstance(model_id, str) or not model_id:
+        raise _bad("model", "Specify a model explicitly.", "missing_required_parameter")
+    try:
+        record = registry.get(model_id)
+    except registry.UnknownModel:
+        raise _bad("model", f"Invalid value: '{model_id}'. The simulator's registry has no such model.",
+                   "model_not_found") from None
+    if not record.is_available:
+        raise _reject("model_shut_down", model=model_id)
+    caps = record.capabilities
+    if record.kind != "image" or caps is None or (tool and not caps.image_tool_model):
+        where = "the image_generation tool" if tool else "the Images API"
+        raise _bad("tools" if tool else "model", f"The model '{model_id}' is not an image model for {where}.")
+    return record
+
+
+def _check_size(value: Any, caps: registry.Capabilities, model: str) -> tuple[int, int]:
+    if value is None:  # omitted: the API picks, and so does the simulator, whatever the model's size list says
+        return AUTO_SIZE
+    if not isinstance(value, str):
+        raise _bad("size", f"Invalid value: {value!r}. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
+    if value == "auto":
+        if caps.sizes is not None and "auto" not in caps.sizes:
+            raise _bad("size", f"Invalid value: 'auto'. {model} supports: {', '.join(caps.sizes)}.")
+        return AUTO_SIZE
+    parsed = _parse_size(value)
+    if parsed is None:
+        raise _bad("size", f"Invalid value: '{value}'. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
+    if caps.sizes is not None and value in caps.sizes:
+        return parsed
+    if caps.arbitrary_sizes is False:
+        raise _bad("size", f"Invalid value: '{value}'. Supported values are: {', '.join(caps.sizes or ())}.")
+    # Arbitrary sizes allowed, or not known for this model: the documented gpt-image-2 rules apply.
+    w, h = parsed
+    if w % 16 or h % 16:
+        raise _bad("size", f"Invalid value: '{value}'. Width and height must both be divisible by 16.")
+    if not (w > 0 and h > 0 and 1 / 3 <= w / h <= 3):
+        raise _bad("size", f"Invalid value: '{value}'. The aspect ratio must be between 1:3 and 3:1.")
+    if max(w, h) > MAX_LONG_EDGE or min(w, h) > MAX_SHORT_EDGE:
+        raise _bad("size", f"Invalid value: '{value}'. The maximum supported resolution is 3840x2160.")
+    return parsed
+
+
+def _check_input_fidelity(value: Any, caps: registry.Capabilities, model: str, route: str) -> Optional[str]:
+    if value is None:
+        return None
+    allowed = caps.input_fidelity
+    if value not in ("high", "low") and allowed != ():
+        raise _bad("input_fidelity", f"Invalid value: '{value}'. Supported values are: 'high' and 'low'.")
+    if allowed is not None and value not in allowed:
+        raise _reject("input_fidelity_unsupported", model=model, value=value, route=route)
+    return value
+
+
+def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Optional[str] = None,
+                        stream: bool = False) -> ImageRequest:
+    """Validate Images API parameters (route "generate" or "edit") or the tool's ("tool") against the registry.
+
+    Parameters the registry marks as not found (``None``) are accepted.
+    """
+    known = {"generate": GENERATE_PARAMS, "edit": EDIT_PARAMS, "tool": TOOL_PARAMS}[route]
+    for name in fields:
+        if name.split("[", 1)[0] not in known:
+            raise _reject("unknown_parameter", param=name)
+    tool = route == "tool"
+    model = fields.get("model") or (registry.IMAGE_TOOL_DEFAULT_MODEL if tool else None)
+    caps = _check_model(model, tool=tool).capabilities
+    if not tool:
+        prompt = fields.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise _bad("prompt", "Missing required parameter: 'prompt'.", "missing_required_parameter")
+    if len(prompt) > caps.prompt_max_chars:
+        raise _bad("prompt", f"The prompt is {len(prompt)} characters; the maximum is {caps.prompt_max_chars}.",
+                   "string_above_max_length")
+    for name in ("response_format", "style"):
+        if fields.get(name) is not None:
+            raise _bad(name, f"'{name}' is not supported for GPT image models, which always return base64.",
+                       "unsupported_parameter")
+    width, height = _check_size(fields.get("size"), caps, model)
+    quality = _choice(fields, "quality", "auto", SDK_QUALITIES, caps.qualities, model)
+    output_format = _choice(fields, "output_format", "png", SDK_FORMATS, caps.output_formats, model)
+    if output_format not in RENDERED_FORMATS:
+        raise _bad("output_format", f"The simulator renders {', '.join(RENDERED_FORMATS)} only, not {output_format}.")
+    background = _choice(fields, "background", "auto", SDK_BACKGROUNDS, None, model)
+    if background == "transparent":
+        if output_format not in ("png", "webp"):
+            raise _bad("background", "A transparent background needs output_format png or webp.")
+        if caps.transparent_background == "no":
+            raise _bad("background", f"{model} does not support transparent backgrounds.")
+    compression = _int(fields, "output_compression", None)
+    if compression is not None:
+        if not 0 <= compression <= 100:
+            raise _bad("output_compression", "output_compression must be between 0 and 100.")
+        if output_format not in ("jpeg", "webp"):
+            raise _bad("output_compression", "output_compression is only supported with jpeg and webp.")
+    n = 1
+    if not tool:
+        n = _int(fields, "n", 1)
+        low, high = caps.n_range
+        if not low <= n <= high:
+            raise _bad("n", f"n must be between {low} and {high}.")
+        stream = _bool(fields, "stream")
+    if stream and caps.streaming is False:
+        raise _bad("stream", f"{model} does not support streaming.")
+    if stream and n > 1:
+        raise _bad("n", "The simulator streams one image per request: use n=1 with stream=true.")
+    partial_images = _int(fields, "partial_images", 0)
+    low, high = caps.partial_images_range
+    if not low <= partial_images <= high:
+        raise _bad("partial_images", f"partial_images must be between {low} and {high}.")
+    if partial_images and not stream and not tool:
+        raise _bad("partial_images", "partial_images is only supported with stream=true.")
+    moderation = fields.get("moderation")
+    if moderation is not None and moderation not in ("low", "auto"):
+        raise _bad("moderation", f"Invalid value: '{moderation}'. Supported values are: 'low' and 'auto'.")
+    fidelity = _check_input_fidelity(fields.get("input_fidelity"), caps, model, route)
+    return ImageRequest(
+        model=model, prompt=prompt, width=width, height=height,
+        quality=AUTO_QUALITY if quality == "auto" else quality,
+        background="transparent" if background == "transparent" else "opaque",
+        output_format=output_format, compression=compression, n=n, stream=stream,
+        partial_images=partial_images if stream else 0, input_fidelity=fidelity,
+        safety_identifier=fields.get("safety_identifier") or fields.get("user") or None,
+    )
+
+
+def _check_upload(data: bytes, param: str, limit_mb: int) -> Any:
+    if len(data) >= limit_mb * 1024 * 1024:
+        raise _bad(param, f"Each '{param}' must be smaller than {limit_mb} MB.")
+    try:
+        image = imaging.decode_image(data)
+    except ValueError:
+        raise _bad(param, f"The '{param}' upload is not a readable image.", "invalid_image") from None
+    if image.format not in ("PNG", "JPEG", "WEBP"):
+        raise _bad(param, f"The '{param}' upload must be png, webp or jpg, not {image.format}.", "invalid_image_format")
+    return image
+
+
+def _check_inputs(inputs: list[bytes], caps: registry.Capabilities, param: str) -> list[Any]:
+    if not inputs:
+        raise _bad(param, f"Missing required parameter: '{param}'.", "missing_required_parameter")
+    if len(inputs) > caps.max_input_images:
+        raise _bad(param, f"{len(inputs)} images were sent; the maximum is {caps.max_input_images}.")
+    return [_check_upload(data, param, caps.max_input_image_mb) for data in inputs]
+
+
+def _check_mask(data: bytes, first: Any, caps: registry.Capabilities, param: str) -> None:
+    if caps.masks is False:
+        raise _bad(param, "This model does not support masks.")
+    mask = _check_upload(data, param, caps.max_mask_mb)
+    if mask.format != "PNG" or not imaging.has_alpha(mask):
+        raise _bad(param, "The mask must be a PNG with an alpha channel.", "invalid_image_format")
+    if mask.size != first.size:
+        raise _bad(param, f"The mask is {mask.size[0]}x{mask.size[1]} but the first image is "
+                          f"{first.size[0]}x{first.size[1]}; they must have the same dimensions.")
+
+
+def _tool_mask(spec: Any, images: list[Any], caps: registry.Capabilities) -> Optional[bytes]:
+    if spec is None:
+        return None
+    if not images:
+        raise _bad("tools", "input_image_mask needs an image in the conversation to apply to.")
+    if not isinstance(spec, dict) or "image_url" not in spec:
+        raise _bad("tools", "The offline simulator takes input_image_mask as an image_url data URL (no file ids).")
+    mask = _data_url(spec["image_url"], "tools")
+    _check_mask(mask, images[0], caps, "tools")
+    return mask
+
+
+def _data_url(url: Any, param: str) -> bytes:
+    match = re.fullmatch(r"data:image/[\w.+-]+;base64,(.*)", url, re.S) if isinstance(url, str) else None
+    if match is None:
+        raise _bad(param, "The offline simulator takes images as base64 'data:image/...;base64,' URLs only.")
+    try:
+        return base64.b64decode("".join(match[1].split()), validate=True)
+    except binascii.Error:
+        raise _bad(param, "The data URL does not hold valid base64.") from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# --- the simulator ---------------------------------------------------------------------------
+
+class Simulator:
+    """Answers ``(method, path, query, headers, body)`` like the OpenAI API would, offline.
+
+    ``images_per_minute`` turns on a rate limit counted over the last 60 s of ``clock``; a scaled
+    or fake clock makes the limit usable in tests and lessons.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, images_per_minute: Optional[int] = None):
+        self.clock = clock
+        self.images_per_minute = images_per_minute
+        self._window: deque[float] = deque()
+        self._seen: dict[str, int] = defaultdict(int)
+        self._images: dict[str, str] = {}  # image_generation_call id -> base64 result
+        self._responses: dict[str, dict] = {}  # response id -> Response JSON
+        self._lock = threading.Lock()
+
+    def remember(self, response_json: dict) -> None:
+        """Register a Response (e.g. a recorded one) so later turns can refer to it and its images."""
+        with self._lock:
+            self._remember(response_json)
+
+    def _remember(self, response: dict) -> None:
+        self._responses[response["id"]] = response
+        for item in response.get("output") or ():
+            if item.get("type") == "image_generation_call" and item.get("result"):
+                self._images[item["id"]] = item["result"]
+
+    def handle(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str],
+               body: bytes) -> SimulatedResponse:
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        key = _request_key(method, path, query, content_type, body)
+        with self._lock:
+            occurrence = self._seen[key]
+            self._seen[key] += 1
+            seed = hashlib.sha256(f"{key}#{occurrence}".encode()).hexdigest()
+            try:
+                payload = self._route(method.upper(), path.rstrip("/"), content_type, body, seed)
+                status, extra = 200, {}
+            except _Rejected as rejected:
+                status, payload, extra = rejected.args[0]
+        headers_out = {"x-request-id": "req_" + seed[:32], **extra}
+        if isinstance(payload, tuple):
+            return SimulatedResponse(status, events=payload,
+                                     headers={"content-type": "text/event-stream", **headers_out})
+        return SimulatedResponse(status, body=payload, headers={"content-type": "application/json", **headers_out})
+
+    def _route(self, method: str, path: str, content_type: str, body: bytes, seed: str) -> dict | tuple:
+        if method == "POST" and path == "/v1/images/generations":
+            return self._generate(_json_body(body), seed)
+        if method == "POST" and path == "/v1/images/edits":
+            return self._edit(content_type, body, seed)
+        if method == "POST" and path == "/v1/responses":
+            return self._respond(_json_body(body), seed)
+        if method == "GET" and path.startswith("/v1/models/"):
+            return _model(path[len("/v1/models/"):])
+        raise _reject("not_found", message=f"The simulator has no route for {method} {path}.")
+
+    def _take_slots(self, images: int) -> None:
+        """Sliding 60 s window of images; over the limit -> 429 with when enough slots free up."""
+        if self.images_per_minute is None:
+            return
+        now = self.clock()
+        while self._window and self._window[0] <= now - 60:
+            self._window.popleft()
+        excess = len(self._window) + images - self.images_per_minute
+        if excess > 0:
+            frees_at = self._window[excess - 1] + 60 if excess <= len(self._window) else now + 60
+            raise _reject("rate_limit", retry_after_s=frees_at - now)
+        self._window.extend([now] * images)
+
+    # --- Images API ---
+
+    def _generate(self, body: dict, seed: str) -> dict | tuple:
+        req = check_image_request(body, route="generate")
+        self._take_slots(req.n)
+
+        def render(variant: int) -> bytes:
+            return imaging.render_generated(req.prompt, req.width, req.height, **req.render(variant=variant))
+
+        return _images_answer(req, seed, render, dict(text=text_tokens(req.prompt), image=0), "image_generation")
+
+    def _edit(self, content_type: str, body: bytes, seed: str) -> dict | tuple:
+        if not content_type.startswith("multipart/form-data"):
+            raise _bad(None, "Image edits take a multipart/form-data body.", "invalid_content_type")
+        try:
+            parts = wire.parse_multipart(content_type, body)
+        except ValueError:
+            raise _bad(None, "The multipart body could not be parsed.", "invalid_content_type") from None
+        for part in parts:
+            if part.is_file and part.name not in ("image", "image[]", "mask", "markup"):
+                raise _reject("unknown_parameter", param=part.name)
+        req = check_image_request(wire.form_fields(parts), route="edit")
+        caps = registry.get(req.model).capabilities
+        inputs = [p.data for p in wire.file_parts(parts, "image", "image[]")]
+        images = _check_inputs(inputs, caps, "image")
+        masks = wire.file_parts(parts, "mask")
+        mask = masks[0].data if masks else None
+        if mask is not None:
+            _check_mask(mask, images[0], caps, "mask")
+        if wire.file_parts(parts, "markup"):
+            if mask is not None:
+                raise _bad("markup", "markup cannot be combined with mask.")
+            raise _bad("markup", "The simulator does not draw markup-guided edits.", "unsupported_parameter")
+        self._take_slots(req.n)
+
+        def render(variant: int) -> bytes:
+            return imaging.render_edit(inputs, req.prompt, req.width, req.height, mask=mask,
+                                       **req.render(variant=variant))
+
+        high = req.input_fidelity == "high" or caps.input_fidelity == ()
+        usage = dict(text=text_tokens(req.prompt),
+                     image=sum(image_input_tokens(*im.size, high_fidelity=high) for im in images))
+        return _images_answer(req, seed, render, usage, "image_edit")
+
+    # --- Responses API ---
+
+    def _respond(self, body: dict, seed: str) -> dict | tuple:
+        mainline = body.get("model")
+        try:
+            record = registry.get(mainline)
+        except (registry.UnknownModel, TypeError):
+            raise _bad("model", f"Invalid value: '{mainline}'. The simulator's registry has no such model.",
+                       "model_not_found") from None
+        if not record.capabilities or not record.capabilities.responses_top_level:
+            hint = " Image models go in tools[].model of an image_generation tool." if record.kind == "image" else ""
+            raise _bad("model", f"The model '{mainline}' is not supported as the Responses API model.{hint}",
+                       "model_not_supported")
+        tools = body.get("tools") or []
+        tool = next((t for t in tools if isinstance(t, dict) and t.get("type") == "image_generation"), None)
+        if tool is None:
+            raise _bad("tools", "The simulator answers Responses requests that include an image_generation tool.")
+        stream = body.get("stream") is True
+        prompt, inputs = self._context(body)
+        req = check_image_request(tool, route="tool", prompt=prompt, stream=stream)
+        caps = registry.get(req.model).capabilities
+        action = tool.get("action") or "auto"
+        if action not in ("generate", "edit", "auto"):
+            raise _bad("tools", f"Invalid value for action: '{action}'. Supported values are: generate, edit, auto.")
+        if action == "edit" and not inputs:
+            raise _bad("tools", "action 'edit' needs an image in the conversation, and there is none.")
+        action = "edit" if inputs and action != "generate" else "generate"
+        decoded = _check_inputs(inputs, caps, "input") if inputs else []
+        mask = _tool_mask(tool.get("input_image_mask"), decoded, caps)
+        self._take_slots(1)
+
+        revised = req.prompt + ", rendered in a clean illustrative style"
+        if action == "edit":
+            result = imaging.render_edit(inputs, revised, req.width, req.height, mask=mask, **req.render())
+        else:
+            result = imaging.render_generated(revised, req.width, req.height, **req.render())
+        high = req.input_fidelity == "high" or caps.input_fidelity == ()
+        image_in = sum(image_input_tokens(*im.size, high_fidelity=high) for im in decoded) if action == "edit" else 0
+        created = _created(seed)
+        call_id, msg_id = "ig_" + _hex(seed, "ig", 48), "msg_" + _hex(seed, "msg", 48)
+        text = ("(simulated) Here is the edited image. It was drawn by the kit's offline simulator, not by OpenAI."
+                if action == "edit" else
+                "(simulated) Here is the image. It was drawn by the kit's offline simulator, not by OpenAI.")
+        call = {"id": call_id, "type": "image_generation_call", "status": "completed", "result": _b64(result),
+                "revised_prompt": revised, "action": action, "background": req.background,
+                "output_format": req.output_format, "quality": req.quality, "size": req.size}
+        message = {"id": msg_id, "type": "message", "role": "assistant", "status": "completed",
+                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        mainline_in = text_tokens(prompt) + sum(image_input_tokens(*im.size) for im in decoded)
+        mainline_out = text_tokens(revised) + text_tokens(text)
+        response = {
+            "id": "resp_" + _hex(seed, "resp", 48), "object": "response", "created_at": created,
+            "status": "completed", "completed_at": created + 1, "error": None, "incomplete_details": None,
+            "instructions": body.get("instructions"), "metadata": body.get("metadata") or {},
+            "model": mainline, "output": [call, message],
+            "parallel_tool_calls": body.get("parallel_tool_calls", True),
+            "previous_response_id": body.get("previous_response_id"),
+            "temperature": body.get("temperature", 1.0), "top_p": body.get("top_p", 1.0),
+            "tool_choice": body.get("tool_choice", "auto"),
+            "tools": [dict(t, model=req.model) if t is tool else t for t in tools],
+            # Simulated counts for the mainline model (see the text and image token constants).
+            "usage": {"input_tokens": mainline_in,
+                      "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                      "output_tokens": mainline_out, "output_tokens_details": {"reasoning_tokens": 0},
+                      "total_tokens": mainline_in + mainline_out},
+            "tool_usage": {
+                "image_gen": _usage(req.model, req.quality, req.size, images=1, partial_images=req.partial_images,
+                                    text=text_tokens(revised), image=image_in),
+                "web_search": {"num_requests": 0},
+            },
+        }
+        self._remember(response)
+        if not stream:
+            return response
+        partials = [imaging.render_partial(revised, req.width, req.height, index=k, total=req.partial_images,
+                                           **req.render()) for k in range(req.partial_images)]
+        return _response_events(response, partials)
+
+    def _context(self, body: dict) -> tuple[str, list[bytes]]:
+        """The prompt and the images in context, oldest first: the first one is the edit base."""
+        texts: list[str] = []
+        images: list[bytes] = []
+        previous = body.get("previous_response_id")
+        if previous is not None:
+            earlier = self._responses.get(previous)
+            if earlier is None:
+                raise _bad("previous_response_id", f"Previous response with id '{previous}' not found.",
+                           "previous_response_not_found")
+            results = [i["result"] for i in earlier.get("output") or ()
+                       if i.get("type") == "image_generation_call" and i.get("result")]
+            images += [base64.b64decode(results[-1])] if results else []
+        items = body.get("input")
+        for item in [{"role": "user", "content": items}] if isinstance(items, str) else items or []:
+            kind = item.get("type", "message")
+            if kind in ("image_generation_call", "item_reference"):
+                result = item.get("result") or self._images.get(item.get("id"))
+                if result is None:
+                    raise _bad("input", f"Item with id '{item.get('id')}' not found.", "item_not_found")
+                images.append(base64.b64decode(result))
+            elif kind == "message":
+                if item.get("role") != "user":
+                    continue  # only the user's words steer the simulated drawing
+                content = item.get("content")
+                for part in [{"type": "input_text", "text": content}] if isinstance(content, str) else content or []:
+                    if part.get("type") == "input_text":
+                        texts.append(part.get("text", ""))
+                    elif part.get("type") == "input_image":
+                        images.append(_data_url(part.get("image_url"), "input"))
+                    else:
+                        raise _bad("input", f"The simulator does not read '{part.get('type')}' content parts.")
+            else:
+                raise _bad("input", f"The simulator does not read '{kind}' input items.")
+        prompt = " ".join(t.strip() for t in texts if t.strip())
+        if not prompt:
+            raise _bad("input", "The simulator needs some user text to draw from.", "missing_required_parameter")
+        return prompt, images
+
+# --- answers ---------------------------------------------------------------------------------
+
+def _hex(seed: str, label: str, length: int) -> str:
+    return hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:length]
+
+
+def _created(seed: str) -> int:
+    return EPOCH_2026 + int(seed[:12], 16) % YEAR_S
+
+
+def _images_answer(req: ImageRequest, seed: str, render: Callable[[int], bytes], usage: Mapping[str, int],
+                   prefix: str) -> dict | tuple:
+    """An ImagesResponse, or its stream: ``prefix`` is "image_generation" or "image_edit"."""
+    created = _created(seed)
+    count = dict(images=req.n, partial_images=req.partial_images, **usage)
+    shared = {"background": req.background, "output_format": req.output_format, "quality": req.quality,
+              "size": req.size}
+    if req.stream:
+        events = [{"type": f"{prefix}.partial_image", "created_at": created, "partial_image_index": k, **shared,
+                   "b64_json": _b64(imaging.render_partial(req.prompt, req.width, req.height, index=k,
+                                                           total=req.partial_images, **req.render()))}
+                  for k in range(req.partial_images)]
+        done = {"type": f"{prefix}.completed", "b64_json": _b64(render(0)), "created_at": created, **shared,
+                "usage": _usage(req.model, req.quality, req.size, details=False, **count)}
+        if req.safety_identifier:
+            done["safety_identifier"] = req.safety_identifier
+        return tuple({"event": e["type"], "data": e} for e in events + [done])
+    answer = {"created": created, **shared, "data": [{"b64_json": _b64(render(i))} for i in range(req.n)],
+              "usage": _usage(req.model, req.quality, req.size, **count)}
+    if req.safety_identifier:
+        answer["safety_identifier"] = req.safety_identifier
+    return answer
+
+
+def _response_events(response: dict, partials: list[bytes]) -> tuple[dict, ...]:
+    """The Responses stream, in the order the API sends it, numbered from 0."""
+    call, message = response["output"]
+    text = message["content"][0]["text"]
+    pending = dict(response, status="in_progress", completed_at=None, output=[], usage=None, tool_usage=None)
+    part = {"type": "output_text", "text": "", "annotations": []}
+    ids = {"item_id": call["id"], "output_index": 0}
+    msg = {"item_id": message["id"], "output_index": 1, "content_index": 0}
+    events: list[dict] = [
+        {"type": "response.created", "response": pending},
+        {"type": "response.in_progress", "response": pending},
+        {"type": "response.output_item.added", "output_index": 0,
+         "item": dict(call, status="in_progress", result=None)},
+        {"type": "response.image_generation_call.in_progress", **ids},
+        {"type": "response.image_generation_call.generating", **ids},
+        *({"type": "response.image_generation_call.partial_image", **ids, "partial_image_b64": _b64(data),
+           "partial_image_index": k, "background": call["background"], "output_format": call["output_format"],
+           "quality": call["quality"], "size": call["size"]} for k, data in enumerate(partials)),
+        {"type": "response.image_generation_call.completed", **ids},
+        {"type": "response.output_item.done", "output_index": 0, "item": call},
+        {"type": "response.output_item.added", "output_index": 1,
+         "item": dict(message, status="in_progress", content=[])},
+        {"type": "response.content_part.added", **msg, "part": part},
+        {"type": "response.output_text.delta", **msg, "delta": text, "logprobs": []},
+        {"type": "response.output_text.done", **msg, "text": text, "logprobs": []},
+        {"type": "response.content_part.done", **msg, "part": dict(part, text=text)},
+        {"type": "response.output_item.done", "output_index": 1, "item": message},
+        {"type": "response.completed", "response": response},
+    ]
+    return tuple({"event": e["type"], "data": dict(e, sequence_number=n)} for n, e in enumerate(events))
+
+
+def _model(model_id: str) -> dict:
+    try:
+        record = registry.get(model_id)
+    except registry.UnknownModel:
+        raise _reject("not_found", message=f"The model '{model_id}' is not in the simulator's registry.") from None
+    # The registry holds no creation dates, so ``created`` is a simulated, stable timestamp.
+    return {"id": record.id, "object": "model", "created": _created(hashlib.sha256(record.id.encode()).hexdigest()),
+            "owned_by": "system", "shutdown_date": record.lifecycle.shutdown_date}
+
+
+def _json_body(body: bytes) -> dict:
+    try:
+        parsed = json.loads(body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise _bad(None, "The request body is not valid JSON.", "invalid_json") from None
+    if not isinstance(parsed, dict):
+        raise _bad(None, "The request body must be a JSON object.", "invalid_json")
+    return parsed
+
+
+def _request_key(method: str, path: str, query: Mapping[str, str], content_type: str, body: bytes) -> str:
+    """A hash of what the request means: JSON parsed, multipart by parts (its boundary is random)."""
+    try:
+        if content_type.startswith("multipart/form-data"):
+            meaning: Any = [[p.name, p.filename, p.content_type, hashlib.sha256(p.data).hexdigest()]
+                            for p in wire.parse_multipart(content_type, body)]
+        else:
+            meaning = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        meaning = hashlib.sha256(body).hexdigest()
+    canonical = json.dumps([method.upper(), path, sorted(query.items()), meaning], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,167 @@
+"""The simulator over real HTTP on 127.0.0.1, with the SDK's default transport."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import io
+import json
+import socket
+import time
+from urllib.parse import urlsplit
+
+import openai
+import pytest
+from PIL import Image
+
+from helpers import wire
+from helpers.sim_server import serve
+from helpers.simulator import Simulator
+
+MINI = "gpt-image-1-mini"
+
+
+class Spy:
+    """Wraps a Simulator and keeps what it answered, to see the statuses the client got."""
+
+    def __init__(self, sim: Simulator):
+        self.sim, self.answers = sim, []
+
+    def handle(self, *args):
+        answer = self.sim.handle(*args)
+        self.answers.append(answer)
+        return answer
+
+
+def png(width: int = 64, height: int = 64, mode: str = "RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (width, height), (10, 20, 30) if mode == "RGB" else (10, 20, 30, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+def size_of(b64: str) -> tuple[int, int]:
+    return Image.open(io.BytesIO(base64.b64decode(b64))).size
+
+
+@pytest.fixture
+def server():
+    spy = Spy(Simulator())
+    with serve(spy) as url:
+        yield url, spy
+
+
+def test_serves_on_loopback_only(server):
+    url, _ = server
+    assert urlsplit(url).hostname == "127.0.0.1" and url.endswith("/v1")
+    with pytest.raises(ValueError):
+        with serve(Simulator(), host="0.0.0.0"):
+            pass
+
+
+def test_generate_over_http(server):
+    url, _ = server
+    client = openai.OpenAI(base_url=url, api_key="sk-test")
+    answer = client.images.generate(model=MINI, prompt="A red fox", size="1536x1024", quality="medium")
+    assert size_of(answer.data[0].b64_json) == (1536, 1024)
+    assert answer.usage.output_tokens == 1568
+
+
+def test_multipart_edit_with_mask_over_http(server):
+    url, _ = server
+    client = openai.OpenAI(base_url=url, api_key="sk-test")
+    answer = client.images.edit(model=MINI, prompt="Fill the hole", image=[("a.png", png(), "image/png")] * 2,
+                                mask=("mask.png", png(mode="RGBA"), "image/png"))
+    assert size_of(answer.data[0].b64_json) == (1024, 1024)
+    with pytest.raises(openai.BadRequestError) as info:
+        client.images.edit(model=MINI, prompt="Fill the hole", image=("a.png", png(), "image/png"),
+                           mask=("mask.png", png(32, 32, mode="RGBA"), "image/png"))
+    assert info.value.param == "mask"
+
+
+def raw_chunks(url: str, path: str, body: dict) -> tuple[str, list[bytes]]:
+    """POST over a bare socket and return the response head and its transfer-encoding chunks, unjoined."""
+    parts = urlsplit(url)
+    payload = json.dumps(body).encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(f"POST {parts.path}{path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    chunks = []
+    while True:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            return head.decode(), chunks
+        chunks.append(rest[:size])
+        rest = rest[size + 2:]
+
+
+def test_streamed_generate_arrives_one_event_per_chunk(server):
+    url, _ = server
+    head, chunks = raw_chunks(url, "/images/generations", {"model": MINI, "prompt": "A red fox", "stream": True,
+                                                            "partial_images": 2, "quality": "low"})
+    assert "text/event-stream" in head and "chunked" in head.lower()
+    events = [wire.decode_sse(chunk) for chunk in chunks]
+    assert [len(e) for e in events] == [1, 1, 1]
+    assert [e[0]["event"] for e in events] == ["image_generation.partial_image", "image_generation.partial_image",
+                                               "image_generation.completed"]
+    client = openai.OpenAI(base_url=url, api_key="sk-test")
+    seen = list(client.images.generate(model=MINI, prompt="A red fox", stream=True, partial_images=2, quality="low"))
+    assert [e.type for e in seen] == [e[0]["event"] for e in events]
+    assert seen[-1].usage.output_tokens == 272 + 200
+
+
+def test_streamed_responses_over_http(server):
+    url, _ = server
+    client = openai.OpenAI(base_url=url, api_key="sk-test")
+    events = list(client.responses.create(model="gpt-5.5", input="Draw a lighthouse", stream=True,
+                                          tools=[{"type": "image_generation", "model": MINI, "partial_images": 1}]))
+    assert events[0].type == "response.created" and events[-1].type == "response.completed"
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+
+
+def test_chunked_request_body(server):
+    url, _ = server
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    body = json.dumps({"model": MINI, "prompt": "A red fox", "quality": "low"}).encode()
+    conn.request("POST", f"{parts.path}/images/generations", body=iter([body[:10], body[10:]]),
+                 headers={"Content-Type": "application/json"}, encode_chunked=True)
+    response = conn.getresponse()
+    assert response.status == 200 and json.loads(response.read())["quality"] == "low"
+    conn.close()
+
+
+def test_sdk_retries_a_429_after_retry_after_and_succeeds():
+    offset = [0.0]
+    spy = Spy(Simulator(clock=lambda: time.monotonic() + offset[0], images_per_minute=1))
+    with serve(spy) as url:
+        client = openai.OpenAI(base_url=url, api_key="sk-test", max_retries=2)
+        client.images.generate(model=MINI, prompt="first", quality="low")
+        offset[0] += 59.7  # the slot frees in about 0.3 s of real time
+        started = time.monotonic()
+        raw = client.images.with_raw_response.generate(model=MINI, prompt="second", quality="low")
+        waited = time.monotonic() - started
+    assert [a.status for a in spy.answers] == [200, 429, 200]
+    limited = spy.answers[1].headers
+    assert limited["retry-after"] == "1" and 200 <= int(limited["retry-after-ms"]) <= 300
+    assert raw.retries_taken == 1 and raw.parse().data
+    assert int(limited["retry-after-ms"]) / 1000 <= waited < 5
+
+
+def test_a_simulator_failure_is_a_500_that_is_not_retried():
+    class Broken:
+        calls = 0
+
+        def handle(self, *args):
+            Broken.calls += 1
+            raise RuntimeError("boom")
+
+    with serve(Broken()) as url:
+        client = openai.OpenAI(base_url=url, api_key="sk-test", max_retries=2)
+        with pytest.raises(openai.InternalServerError) as info:
+            client.images.generate(model=MINI, prompt="A red fox")
+    assert info.value.body["message"].startswith("(simulated) ") and Broken.calls == 1
