@@ -282,11 +282,16 @@ def _pretty(request: dict) -> str:
     return json.dumps(request, indent=1, sort_keys=True)
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; the file should look like any other
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -99,10 +99,19 @@ class ReplayTransport(httpx2.BaseTransport):
                       f"{self.recording.path.name}; the kit's offline simulator drew this answer.")
             stored = self.fallback.answer(request)
         else:
-            if self.fallback is not None and stored.json and stored.json.get("object") == "response":
-                self.fallback.simulator.remember(stored.json)
+            if self.fallback is not None:
+                self._share_with_simulator(stored)
         self.log.append((request.method, request.url.path, stored.status))
         return to_httpx(stored, request, event_delay=self.event_delay)
+
+
+    def _share_with_simulator(self, stored: rec.StoredResponse) -> None:
+        """Let the simulator continue a conversation that started in the recording."""
+        if isinstance(stored.json, dict) and stored.json.get("object") == "response":
+            self.fallback.simulator.remember(stored.json)
+        for event in stored.sse or ():
+            if isinstance(event["data"], dict) and event["data"].get("type") == "response.completed":
+                self.fallback.simulator.remember(event["data"]["response"])
 
 
 class RecordingTransport(httpx2.BaseTransport):

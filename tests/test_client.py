@@ -1,0 +1,119 @@
+"""make_client in each mode, including the live path over real HTTP against the simulator on 127.0.0.1."""
+
+import io
+import json
+from pathlib import Path
+
+import openai
+import pytest
+from PIL import Image, ImageDraw
+
+from helpers import budget, client as client_module, recording as rec
+from helpers.sim_server import serve
+from helpers.simulator import Simulator
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_inputs"
+MINI = "gpt-image-1-mini"
+
+
+@pytest.fixture
+def recordings(tmp_path, monkeypatch):
+    monkeypatch.setattr(client_module, "RECORDINGS_DIR", tmp_path)
+    monkeypatch.setattr(client_module, "OFFLINE_EVENT_DELAY_S", 0.0)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("COOKBOOK_MODE", raising=False)
+    monkeypatch.setattr(rec, "_OPEN_FOR_RECORDING", {})
+    return tmp_path
+
+
+def record_with_simulator(monkeypatch, recordings, lesson, call):
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "simulator")
+    call(client_module.make_client(lesson, mode="record", quiet=True))
+    (recordings / f"{lesson}.new.json").rename(recordings / f"{lesson}.json")
+
+
+def generate(client, prompt="Draw a kite"):
+    return client.images.generate(model=MINI, prompt=prompt, size="1024x1024", quality="low")
+
+
+def test_default_mode_is_offline(recordings, capsys):
+    assert client_module.current_mode() == "offline"
+    client_module.make_client("lesson")
+    assert "Mode: offline" in capsys.readouterr().out
+
+
+def test_unknown_mode_is_refused(monkeypatch):
+    monkeypatch.setenv("COOKBOOK_MODE", "liev")
+    with pytest.raises(client_module.ModeError, match="liev"):
+        client_module.current_mode()
+
+
+def test_record_from_simulator_then_replay_strictly(recordings, monkeypatch, capsys):
+    record_with_simulator(monkeypatch, recordings, "lesson", generate)
+    document = json.loads((recordings / "lesson.json").read_text())
+    assert document["sources"] == ["simulator"]
+    replay = client_module.make_client("lesson", mode="replay")
+    assert "recorded from the kit's offline simulator (not OpenAI)" in capsys.readouterr().out
+    assert generate(replay).usage.output_tokens == 272
+    with pytest.raises(rec.RecordingMismatch):
+        generate(replay, prompt="Draw a boat")
+
+
+def test_offline_mode_falls_back_to_the_simulator_with_a_visible_warning(recordings, monkeypatch, capsys):
+    record_with_simulator(monkeypatch, recordings, "lesson", generate)
+    offline = client_module.make_client("lesson", mode="offline", quiet=True)
+    result = generate(offline, prompt="Draw a boat")
+    assert result.data[0].b64_json
+    assert "SIMULATED, NOT RECORDED" in capsys.readouterr().err
+
+
+def test_offline_fallback_continues_a_recorded_conversation(recordings, monkeypatch):
+    model = "gpt-5.5"
+
+    def first_turn(client):
+        return client.responses.create(model=model, input="Draw a lighthouse", tools=[{"type": "image_generation"}])
+
+    record_with_simulator(monkeypatch, recordings, "chat", first_turn)
+    offline = client_module.make_client("chat", mode="offline", quiet=True)
+    first = first_turn(offline)
+    follow_up = offline.responses.create(model=model, previous_response_id=first.id, input="Make it night",
+                                         tools=[{"type": "image_generation"}])
+    assert follow_up.output[0].type == "image_generation_call"
+
+
+def test_live_mode_needs_a_key(recordings):
+    with pytest.raises(client_module.ModeError, match="OPENAI_API_KEY"):
+        client_module.make_client("lesson", mode="live")
+
+
+def test_live_path_over_real_http_with_cap_multipart_sse_and_retry(recordings, monkeypatch):
+    clock = [1000.0]
+    simulator = Simulator(clock=lambda: clock[0], images_per_minute=1)
+    monkeypatch.setattr(budget, "KERNEL_CAP", budget.SpendingCap(limit_usd=0.10))
+    with serve(simulator) as base_url:
+        monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-live-path")
+        live = client_module.make_client("lesson", mode="live", quiet=True, max_retries=0)
+        assert generate(live).usage.output_tokens == 272
+        with pytest.raises(openai.RateLimitError) as info:
+            generate(live)
+        assert float(info.value.response.headers["retry-after"]) > 0
+        clock[0] += 61
+        with open(SAMPLES / "room.png", "rb") as room:
+            edited = live.images.edit(model=MINI, image=room, prompt="Add a plant", quality="low", size="1024x1024",
+                                      mask=("mask.png", _mask_for(SAMPLES / "room.png"), "image/png"))
+        assert edited.size == "1024x1024"
+        clock[0] += 61
+        events = [e.type for e in live.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",
+                                                       stream=True, partial_images=2)]
+        assert events == ["image_generation.partial_image"] * 2 + ["image_generation.completed"]
+    assert 0 < budget.KERNEL_CAP.spent_usd < 0.10
+
+
+def _mask_for(path: Path) -> bytes:
+    with Image.open(path) as base:
+        mask = Image.new("RGBA", base.size, (0, 0, 0, 255))
+    ImageDraw.Draw(mask).rectangle((100, 100, 400, 400), fill=(0, 0, 0, 0))
+    out = io.BytesIO()
+    mask.save(out, "PNG")
+    return out.getvalue()
