@@ -22,7 +22,7 @@ import httpx2
 import openai
 
 from . import budget, recording, transport
-from .simulator import Simulator
+from .simulator import ERRORS, Simulator
 
 MODES = ("offline", "replay", "live", "record")
 RECORD_SOURCES = ("api", "simulator")
@@ -93,23 +93,36 @@ def describe(setup: Setup, rec: Optional[recording.Recording] = None) -> str:
 
 
 def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
-                simulator: Optional[Simulator] = None, quiet: bool = False) -> openai.OpenAI:
-    """Build the OpenAI client for ``lesson`` (the recording's name, e.g. ``"01_generate"``)."""
+                simulator: Optional[Simulator] = None, scenario: Optional[str] = None,
+                quiet: bool = False) -> openai.OpenAI:
+    """Build the OpenAI client for ``lesson`` (the recording's name, e.g. ``"01_generate"``).
+
+    ``scenario`` names a simulated failure (a kind from ``simulator.ERRORS``, e.g.
+    ``"insufficient_quota"``) that every request of this client meets, so lessons can show real
+    exception classes and bodies offline. Scenarios exist only where the simulator answers.
+    """
     setup = Setup(mode or current_mode(), lesson, _record_from())
     if setup.mode not in MODES:
         raise ModeError(f"mode={setup.mode!r} is not one of {', '.join(MODES)}.")
+    if scenario is not None:
+        if scenario not in ERRORS:
+            raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(ERRORS)}")
+        if setup.mode == "live" or (setup.mode == "record" and setup.record_from == "api"):
+            raise ModeError("Failure scenarios are simulated; they cannot be sent to the real API.")
     api_key, base_url = PLACEHOLDER_KEY, OPENAI_BASE_URL
     replayed: Optional[recording.Recording] = None
     if setup.mode in ("offline", "replay"):
         replayed = recording.Recording.load(setup.recording_path)
         fallback = None
         if setup.mode == "offline":
-            fallback = transport.SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S)
+            fallback = transport.SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S,
+                                                    scenario=scenario)
         inner: httpx2.BaseTransport = transport.ReplayTransport(
-            replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0)
+            replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
     elif setup.mode == "record" and setup.record_from == "simulator":
-        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator()),
-                                             recording.open_for_recording(setup.new_recording_path), recording.SIMULATOR)
+        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator(), scenario=scenario),
+                                             recording.open_for_recording(setup.new_recording_path),
+                                             recording.SIMULATOR, scenario=scenario)
     else:
         api_key, base_url = _require_key(), None
         inner = transport.SpendingCapTransport(httpx2.HTTPTransport(), budget.kernel_cap())

@@ -14,14 +14,22 @@ import httpx2
 
 from . import budget as budget_module
 from . import recording as rec
+from . import simulator as simulator_errors
 from . import wire
 
 
-def read_request(request: httpx2.Request) -> dict:
-    """The normalised form of an outgoing request, as stored in recordings."""
+def read_request(request: httpx2.Request, scenario: Optional[str] = None) -> dict:
+    """The normalised form of an outgoing request, as stored in recordings.
+
+    A failure scenario (see ``make_client(scenario=...)``) is part of the key, so a recorded 401 is
+    only ever replayed to a client that asked for that scenario.
+    """
     body = request.read()
-    return rec.normalise_request(request.method, request.url.path, request.url.params.multi_items(),
-                                 request.headers.get("content-type", ""), body)
+    normalised = rec.normalise_request(request.method, request.url.path, request.url.params.multi_items(),
+                                       request.headers.get("content-type", ""), body)
+    if scenario:
+        normalised["scenario"] = scenario
+    return normalised
 
 
 class _EventStream(httpx2.SyncByteStream):
@@ -64,10 +72,13 @@ def from_httpx(response: httpx2.Response) -> rec.StoredResponse:
 class SimulatorTransport(httpx2.BaseTransport):
     """Answers every request with the kit's offline simulator."""
 
-    def __init__(self, simulator, *, event_delay: float = 0.0):
-        self.simulator, self.event_delay = simulator, event_delay
+    def __init__(self, simulator, *, event_delay: float = 0.0, scenario: Optional[str] = None):
+        self.simulator, self.event_delay, self.scenario = simulator, event_delay, scenario
 
     def answer(self, request: httpx2.Request) -> rec.StoredResponse:
+        if self.scenario:
+            status, body, headers = simulator_errors.error_body(self.scenario)
+            return rec.StoredResponse(status, {"content-type": "application/json", **headers}, json=body)
         body = request.read()
         sim = self.simulator.handle(request.method, request.url.path, dict(request.url.params.multi_items()),
                                     dict(request.headers), body)
@@ -84,12 +95,14 @@ class ReplayTransport(httpx2.BaseTransport):
     """Answers from a recording. Strict unless a simulator fallback is given (offline mode)."""
 
     def __init__(self, recording: rec.Recording, *, fallback: Optional[SimulatorTransport] = None,
-                 event_delay: float = 0.0, warn: Callable[[str], None] = lambda m: print(m, file=sys.stderr)):
+                 event_delay: float = 0.0, scenario: Optional[str] = None,
+                 warn: Callable[[str], None] = lambda m: print(m, file=sys.stderr)):
         self.recording, self.fallback, self.event_delay, self.warn = recording, fallback, event_delay, warn
+        self.scenario = scenario
         self.log: list[tuple[str, str, int]] = []
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        normalised = read_request(request)
+        normalised = read_request(request, self.scenario)
         try:
             stored, _ = self.recording.lookup(normalised)
         except rec.RecordingMismatch:
@@ -117,11 +130,12 @@ class ReplayTransport(httpx2.BaseTransport):
 class RecordingTransport(httpx2.BaseTransport):
     """Forwards to ``inner`` (the real API or the simulator) and stores each exchange."""
 
-    def __init__(self, inner: httpx2.BaseTransport, recording: rec.Recording, source: str):
-        self.inner, self.recording, self.source = inner, recording, source
+    def __init__(self, inner: httpx2.BaseTransport, recording: rec.Recording, source: str,
+                 scenario: Optional[str] = None):
+        self.inner, self.recording, self.source, self.scenario = inner, recording, source, scenario
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        normalised = read_request(request)
+        normalised = read_request(request, self.scenario)
         response = self.inner.handle_request(request)
         try:
             stored = from_httpx(response)

@@ -117,3 +117,27 @@ def _mask_for(path: Path) -> bytes:
     out = io.BytesIO()
     mask.save(out, "PNG")
     return out.getvalue()
+
+
+def test_failure_scenarios_record_and_replay_as_the_sdks_exceptions(recordings, monkeypatch):
+    def fail(client):
+        with pytest.raises(openai.RateLimitError) as info:
+            generate(client)
+        return info.value
+
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "simulator")
+    recorded = fail(client_module.make_client("triage", mode="record", quiet=True, scenario="insufficient_quota",
+                                              max_retries=0))
+    (recordings / "triage.new.json").rename(recordings / "triage.json")
+    replayed = fail(client_module.make_client("triage", mode="replay", quiet=True, scenario="insufficient_quota",
+                                              max_retries=0))
+    assert replayed.code == recorded.code == "insufficient_quota"
+    plain = client_module.make_client("triage", mode="replay", quiet=True)
+    with pytest.raises(rec.RecordingMismatch, match="scenario"):
+        generate(plain)
+
+
+def test_failure_scenarios_never_reach_the_real_api(recordings, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with pytest.raises(client_module.ModeError):
+        client_module.make_client("triage", mode="live", scenario="insufficient_quota")
