@@ -1,0 +1,4 @@
+EXERCISE = "02.canvas_first"
+
+# The first image is the canvas the model preserves most: the product, then the logo to place on it.
+answer = ["../sample_inputs/product.png", "../sample_inputs/logo.png"]
