@@ -1,0 +1,364 @@
+"""Turn an exception from an image request into a diagnosis: what happened, what to do next, and why.
+
+``diagnose(error)`` classifies; ``explain(error)`` also prints it. Classification reads what the
+SDK exposes (``status_code``, ``code``, ``type``, ``param``, ``body``) and the message text,
+because several publicly observed error bodies carry only a message. The model a request named
+is read back from the request itself, so advice can quote the registry's values for that model.
+
+Kinds (``Diagnosis.kind``): ``invalid_api_key``, ``missing_api_key``, ``org_not_verified``,
+``permission_denied``, ``rate_limit``, ``insufficient_quota``, ``billing_hard_limit``,
+``moderation_blocked``, ``input_fidelity_unsupported``, ``invalid_parameter``, ``model_shut_down``,
+``model_not_found``, ``not_found``, ``server_error``, ``connection``, ``timeout``,
+``recording_mismatch``, ``budget_exceeded`` and ``unrecognised``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import openai
+
+from . import registry, wire
+from .budget import BudgetExceeded
+from .client import ModeError
+from .recording import RecordingMismatch
+
+KINDS = (
+    "invalid_api_key", "missing_api_key", "org_not_verified", "permission_denied", "rate_limit",
+    "insufficient_quota", "billing_hard_limit", "moderation_blocked", "input_fidelity_unsupported",
+    "invalid_parameter", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
+    "timeout", "recording_mismatch", "budget_exceeded", "unrecognised",
+)
+
+WRAP = 100
+LIMITS_PAGE = "https://platform.openai.com/settings/organization/limits"
+VERIFY_PAGE = "https://platform.openai.com/settings/organization/general"
+BILLING_PAGE = "https://platform.openai.com/settings/organization/billing"
+
+# Where each diagnosis comes from: publicly observed error bodies (as cited in the simulator),
+# the SDK's own behaviour, or the kit's modules.
+SRC_STATUS_MAP = "[SDK] openai 3.52.0, openai/_client.py (HTTP status -> exception class), openai/_exceptions.py"
+SRC_RETRIES = "[SDK] openai 3.52.0, openai/_base_client.py (retries 408/409/429/5xx and connection errors)"
+SRC_ORG = ("observed 403 body, https://github.com/openai-php/client/issues/565 (the 15-minute propagation is in "
+           "the message); " + str(registry.SRC_ORG_VERIFICATION))
+SRC_QUOTA = "observed 429 body, https://github.com/chatanywhere/GPT_API_free/issues/229"
+SRC_BILLING = ("observed body, https://github.com/dfinke/PowerShellAI/issues/127; 400 status, "
+               "https://github.com/all-in-aigc/aiwallpaper/issues/2")
+SRC_RATE = "observed 429 message, https://github.com/receptron/mulmocast-cli/issues/477 (gpt-image-1, Tier 1)"
+SRC_MODERATION = ("observed 400 body, https://github.com/ucx0204/CarrotMangaTranslator/issues/122; "
+                  "moderation_details per [SDK] openai/types/responses/response_output_item.py")
+SRC_FIDELITY = ("observed 400 message, https://github.com/lobehub/lobehub/pull/9920; "
+                "[SDK] openai/types/image_edit_params.py:71-77")
+SRC_PARAMS = "[SDK] openai 3.52.0, openai/types/image_generate_params.py and image_edit_params.py"
+SRC_SHUT_DOWN = ("400 status reported, https://github.com/learnpack/learnpack/issues/2078 (exact body not "
+                 "found); lifecycle from the kit's registry")
+SRC_KEY = "[SDK] openai 3.52.0, openai/_client.py (401 -> AuthenticationError)"
+SRC_RECORDING = "the kit: helpers/recording.py (replay mode is strict; offline mode falls back to the simulator)"
+SRC_BUDGET = "the kit: helpers/budget.py (COOKBOOK_BUDGET_USD, checked before anything is sent)"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    kind: str
+    title: str
+    what_happened: str
+    next_step: str
+    source: str
+
+
+# --- reading an error ------------------------------------------------------------------------
+
+def _body(error: BaseException) -> dict:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    return body if isinstance(body, dict) else {}
+
+
+def api_message(error: BaseException) -> str:
+    """The API's own message (``e.body["message"]``); the SDK's ``e.message`` adds "Error code: ..."."""
+    message = _body(error).get("message")
+    if isinstance(message, str) and message:
+        return message
+    return str(getattr(error, "message", None) or error)
+
+
+def _field(error: BaseException, name: str) -> Optional[str]:
+    value = getattr(error, name, None)
+    if value is None:
+        value = _body(error).get(name)
+    return str(value) if value not in (None, "") else None
+
+
+def request_model(error: BaseException) -> Optional[str]:
+    """The model the failed request named: its JSON or form body, the models path, else the message."""
+    request = getattr(error, "request", None)
+    model = None
+    if request is not None:
+        model = _model_in_request(request)
+    if model is None:
+        model = _model_in_text(api_message(error))
+    return model
+
+
+def _model_in_text(text: str) -> Optional[str]:
+    """The first registry model id the text names as a whole word (the longest one at that place)."""
+    found = []
+    for model_id in registry.MODELS:
+        match = re.search(rf"(?<![\w.-]){re.escape(model_id)}(?![\w-]|\.\w)", text)
+        if match:
+            found.append((match.start(), -len(model_id), model_id))
+    return min(found)[2] if found else None
+
+
+def _model_in_request(request: Any) -> Optional[str]:
+    path = request.url.path
+    if path.startswith("/v1/models/"):
+        return path[len("/v1/models/"):] or None
+    try:
+        content = request.content
+    except Exception:  # a streamed request body that was never read
+        return None
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith("multipart/form-data"):
+            fields = wire.form_fields(wire.parse_multipart(content_type, content))
+        else:
+            fields = json.loads(content or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(fields, dict):
+        return None
+    tools = [t for t in fields.get("tools") or () if isinstance(t, dict) and t.get("type") == "image_generation"]
+    if tools:
+        return tools[0].get("model") or registry.IMAGE_TOOL_DEFAULT_MODEL
+    model = fields.get("model")
+    return model if isinstance(model, str) else None
+
+
+def retry_after_seconds(error: BaseException) -> Optional[float]:
+    """Seconds the server asked to wait: ``retry-after-ms``, ``retry-after``, else the message."""
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        try:
+            if value is not None:
+                return float(value) / scale
+        except ValueError:
+            pass
+    match = re.search(r"try again (?:after|in) ([\d.]+) ?s", api_message(error))
+    return float(match[1]) if match else None
+
+
+# --- advice built from the registry ----------------------------------------------------------
+
+def _known(model: Optional[str]) -> Optional[registry.ModelRecord]:
+    return registry.MODELS.get(model) if model else None
+
+
+def tier_limits_text(model: Optional[str]) -> str:
+    """"Tier 1: 5 images/min, ..." for a model, with source and as-of date, or why it is missing."""
+    record = _known(model)
+    if record is None or record.rate_limits is None:
+        return f"Images-per-minute limits for {model or 'this model'}: {registry.NOT_FOUND} in the registry."
+    limits = record.rate_limits
+    tiers = ", ".join(f"Tier {t}: {ipm} images/min" for t, (ipm, _tpm) in sorted(limits.by_tier.items()))
+    return f"{model} limits: {tiers} (source: {limits.source})."
+
+
+def _allowed_values(model: Optional[str], param: Optional[str]) -> Optional[str]:
+    record = _known(model)
+    caps = record.capabilities if record else None
+    if caps is None or param is None:
+        return None
+    field = {"size": "sizes", "quality": "qualities", "output_format": "output_formats",
+             "input_fidelity": "input_fidelity"}.get(param)
+    if field is not None:
+        return f"{model} accepts {param}: {registry.fmt(getattr(caps, field))} (source: {caps.source})."
+    if param == "background":
+        return (f"{model} transparent background: {registry.fmt(caps.transparent_background)}; a transparent "
+                f"background needs output_format png or webp (source: {SRC_PARAMS}).")
+    if param == "n":
+        return f"{model} accepts n from {caps.n_range[0]} to {caps.n_range[1]} (source: {caps.source})."
+    if param == "partial_images":
+        low, high = caps.partial_images_range
+        return f"{model} accepts partial_images from {low} to {high}, with stream=True (source: {SRC_PARAMS})."
+    if param == "output_compression":
+        return f"output_compression is 0-100 and applies to jpeg and webp only (source: {SRC_PARAMS})."
+    return None
+
+
+def _successor_text(model: str) -> str:
+    life = registry.get(model).lifecycle
+    when = f"shut down on {life.shutdown_date}" if life.status == registry.SHUT_DOWN else life.status
+    successors = " or ".join(life.successors) or registry.NOT_FOUND
+    return (f"The registry lists {model} as {when}; successor: {successors}. "
+            f"{life.note} (source: {life.source})").replace("  ", " ")
+
+
+# --- classification ---------------------------------------------------------------------------
+
+def diagnose(error: BaseException) -> Diagnosis:
+    """Classify ``error``; never raises. Unknown errors get the ``unrecognised`` diagnosis."""
+    if isinstance(error, RecordingMismatch):
+        return Diagnosis(
+            "recording_mismatch", "The request is not in this notebook's recording (replay is strict)",
+            "In replay mode every request must equal a recorded one; this one differs (the message shows the diff).",
+            "Undo the change, or run with COOKBOOK_MODE=offline (the simulator answers new requests, labelled), "
+            "or rebuild the recording: python -m helpers.rebuild notebooks/<lesson>.ipynb.", SRC_RECORDING)
+    if isinstance(error, BudgetExceeded):
+        return Diagnosis(
+            "budget_exceeded", "Not sent: the kit's spending cap would be exceeded",
+            "The request was priced from the registry before sending and refused; nothing reached the API.",
+            "Raise COOKBOOK_BUDGET_USD and restart the kernel, or lower quality, size or n.", SRC_BUDGET)
+    message = api_message(error)
+    lowered = message.lower()
+    if isinstance(error, (ModeError, openai.OpenAIError)) and not isinstance(error, openai.APIError) and (
+            "openai_api_key" in lowered or "api_key client option" in lowered):
+        return Diagnosis(
+            "missing_api_key", "No API key is set",
+            "A live request needs OPENAI_API_KEY in the environment that started Jupyter.",
+            "Set OPENAI_API_KEY (a key from the project you mean to bill) and restart the kernel, or stay offline.",
+            SRC_KEY)
+    if isinstance(error, openai.APITimeoutError):
+        return Diagnosis(
+            "timeout", "The request timed out",
+            "No answer arrived in time; the SDK already retried (max_retries) before raising this.",
+            "Retry later, or raise the client's timeout; high quality and large sizes take longer.", SRC_RETRIES)
+    if isinstance(error, openai.APIConnectionError):
+        return Diagnosis(
+            "connection", "No connection to the API",
+            "The request never got an HTTP answer (network, proxy, DNS or TLS); the SDK retried first.",
+            "Check the network and any proxy or base_url settings; nothing was billed.", SRC_RETRIES)
+    status = getattr(error, "status_code", None)
+    code, kind_type, param = _field(error, "code"), _field(error, "type"), _field(error, "param")
+    model = request_model(error)
+    shown_model = model or "the model"
+
+    if "insufficient_quota" in (code, kind_type) or "exceeded your current quota" in lowered:
+        return Diagnosis(
+            "insufficient_quota", "Out of quota: a billing problem, not a rate limit",
+            "HTTP 429 like a rate limit, but code insufficient_quota: the account has no credit or plan left.",
+            f"Do not retry: add credit or raise the limit at {BILLING_PAGE}, then try again.", SRC_QUOTA)
+    if code == "billing_hard_limit_reached" or "billing hard limit" in lowered:
+        return Diagnosis(
+            "billing_hard_limit", "The organization's billing hard limit is reached",
+            "HTTP 400 with code billing_hard_limit_reached: spending reached the limit set for the organization.",
+            f"Do not retry: raise the limit or wait for the next period at {BILLING_PAGE}.", SRC_BILLING)
+    if status == 401 or code == "invalid_api_key" or "incorrect api key" in lowered:
+        return Diagnosis(
+            "invalid_api_key", "The API key was refused",
+            "HTTP 401: the key is wrong, revoked, or not the one you think this kernel uses.",
+            "Create or copy a key in the project you mean to use, set OPENAI_API_KEY, restart the kernel "
+            "(the access checks show it masked).", SRC_KEY)
+    if "must be verified" in lowered:
+        streaming = " (streaming needs it too)" if "stream" in lowered else ""
+        return Diagnosis(
+            "org_not_verified", "The organization is not verified for this model" + streaming,
+            f"HTTP {status or 403}: GPT Image models may need API Organization Verification before use.",
+            f"Verify at {VERIFY_PAGE}. Access can take up to 15 minutes to propagate after verifying; if it "
+            "still fails, create a new API key (a new key often clears a stale 'not verified' state).", SRC_ORG)
+    if code == "moderation_blocked" or "safety system" in lowered:
+        details = _body(error).get("moderation_details") or {}
+        categories = ", ".join(details.get("categories") or ()) or _violations(message) or registry.NOT_FOUND
+        stage = details.get("moderation_stage") or registry.NOT_FOUND
+        return Diagnosis(
+            "moderation_blocked", "Blocked by the safety system",
+            f"HTTP 400 moderation_blocked: categories {categories}, at the {stage} stage.",
+            "Do not resend the same prompt: rephrase it (or change the input image). If you believe it is a "
+            "mistake, contact help.openai.com with the request ID from the message.", SRC_MODERATION)
+    if status == 429 or code == "rate_limit_exceeded" or "rate limit" in lowered:
+        wait = retry_after_seconds(error)
+        wait_text = f"The server asks you to wait {wait:g} s (Retry-After). " if wait is not None else ""
+        return Diagnosis(
+            "rate_limit", "Rate limit: too many images per minute for your usage tier",
+            "HTTP 429: the organization sent more images or tokens per minute than its tier allows. "
+            + tier_limits_text(model),
+            wait_text + "Wait and retry (the SDK retries 429s itself), send fewer images per minute, or move up "
+            f"a tier by usage. Your tier: {LIMITS_PAGE}.", SRC_RATE + "; " + SRC_RETRIES)
+    if (param == "input_fidelity" or code == "invalid_input_fidelity_model" or "input_fidelity" in lowered):
+        allowed = _allowed_values(model, "input_fidelity") or f"input_fidelity for {shown_model}: not found."
+        return Diagnosis(
+            "input_fidelity_unsupported", f"input_fidelity is not supported that way by {shown_model}",
+            f"HTTP {status or 400}: the model rejected the input_fidelity value. {allowed}",
+            "Send a value the registry lists for this model, or omit the parameter.",
+            SRC_FIDELITY)
+    if code == "model_not_found" or re.search(r"shut down|has been deprecated|does not exist", lowered) or (
+            status == 404 and "model" in lowered):
+        named = _model_in_text(message) or model
+        record = _known(named)
+        said_gone = re.search(r"shut down|has been deprecated", lowered) is not None
+        if record is not None and (said_gone or not record.is_available):
+            stale = "" if not record.is_available else (
+                f" The registry (as of {registry.AS_OF}) still lists it as {record.lifecycle.status}: trust the "
+                "API and update helpers/registry.py.")
+            return Diagnosis(
+                "model_shut_down", f"{named} is shut down",
+                f"HTTP {status or 400}: the model no longer serves requests.{stale}",
+                _successor_text(named) + " Change the model in one place (helpers/registry.py or "
+                "COOKBOOK_IMAGE_MODEL).", SRC_SHUT_DOWN)
+        return Diagnosis(
+            "model_not_found", f"Model {named or '(unknown)'} not found",
+            f"HTTP {status or 404}: the API does not know this model for your key, or it is misspelt.",
+            f"Check the spelling; the lessons use {registry.lesson_image_model()}. Your project may also lack "
+            "access to the model.", SRC_STATUS_MAP)
+    if status == 403:
+        return Diagnosis(
+            "permission_denied", "Permission denied",
+            "HTTP 403 without the verification message: the key's project or organization may not be allowed "
+            "this model or endpoint.",
+            "Check the project's allowed models and the key's permissions, then the organization.",
+            SRC_STATUS_MAP)
+    invalid_codes = {"invalid_value", "unknown_parameter", "unsupported_parameter", "invalid_size", "invalid_type",
+                     "missing_required_parameter", "string_above_max_length"}
+    if status == 400 and (code in invalid_codes or param or re.search(r"invalid value|unknown parameter", lowered)):
+        allowed = _allowed_values(model, param) or ""
+        return Diagnosis(
+            "invalid_parameter", f"The request has an invalid parameter{f' ({param})' if param else ''}",
+            f"HTTP 400 {code or ''}: the API refused a value before generating anything. {allowed}".replace(
+                "  ", " ").strip(),
+            "Fix the named parameter; check the registry's values for the model first, so the mistake is caught "
+            "before sending.", SRC_PARAMS)
+    if status == 404:
+        return Diagnosis(
+            "not_found", "Not found", "HTTP 404: the path or the object (file, response id) does not exist.",
+            "Check the SDK call and any ids you pass.", SRC_STATUS_MAP)
+    if isinstance(status, int) and status >= 500:
+        return Diagnosis(
+            "server_error", "Server error on the API side",
+            f"HTTP {status}: not caused by your request; the SDK retried before raising.",
+            "Retry later with backoff; if it persists, check the status page.", SRC_RETRIES)
+    return Diagnosis(
+        "unrecognised", "Unrecognised error",
+        f"{type(error).__name__}{f' (HTTP {status})' if status else ''}: no rule in helpers/triage.py matches.",
+        "Read the API's message above; check the access order (key, project, tier, verification, lifecycle) "
+        "before changing code.", SRC_STATUS_MAP)
+
+
+def _violations(message: str) -> str:
+    match = re.search(r"safety_violations=\[([^\]]*)\]", message)
+    return match[1] if match else ""
+
+
+def explain(error: BaseException) -> Diagnosis:
+    """Print the exception class, HTTP status, the API's own message and the diagnosis; return it."""
+    found = diagnose(error)
+    status = getattr(error, "status_code", None)
+    lines = [f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")]
+    lines.append(_wrap("API message: ", api_message(error)))
+    lines.append(_wrap("Diagnosis: ", f"{found.title} [{found.kind}]"))
+    lines.append(_wrap("What happened: ", found.what_happened))
+    lines.append(_wrap("Next step: ", found.next_step))
+    lines.append(_wrap("Source: ", found.source))
+    print("\n".join(lines))
+    return found
+
+
+def _wrap(label: str, text: str) -> str:
+    return textwrap.fill(text, WRAP, initial_indent=label, subsequent_indent="    ", break_on_hyphens=False,
+                         break_long_words=False)

@@ -1,0 +1,197 @@
+"""triage.diagnose classifies real SDK exceptions built from observed and simulated error bodies."""
+
+import httpx2
+import openai
+import pytest
+
+from helpers import registry, triage
+from helpers.budget import BudgetExceeded
+from helpers.client import ModeError
+from helpers.recording import RecordingMismatch
+from helpers.simulator import ERRORS, error_body
+
+
+
+def sdk_client(transport: httpx2.BaseTransport) -> openai.OpenAI:
+    return openai.OpenAI(api_key="test-placeholder", base_url="https://api.openai.com/v1", max_retries=0,
+                         http_client=openai.DefaultHttpx2Client(transport=transport))
+
+MINI = "gpt-image-1-mini"
+URL = "https://api.openai.com/v1/images/generations"
+
+
+def raised(status, body, *, headers=None, call=None):
+    """The exception the SDK raises when the API answers ``status`` with ``body``."""
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(status, json=body, headers=headers or {}))
+    client = sdk_client(transport)
+    call = call or (lambda c: c.images.generate(model=MINI, prompt="Draw a kite", quality="low"))
+    with pytest.raises(openai.APIError) as info:
+        call(client)
+    return info.value
+
+
+def simulated(kind, call=None, **kw):
+    status, body, headers = error_body(kind, **kw)
+    return raised(status, body, headers=headers, call=call)
+
+
+EXPECTED_KIND = {
+    "org_not_verified": "org_not_verified",
+    "invalid_api_key": "invalid_api_key",
+    "insufficient_quota": "insufficient_quota",
+    "billing_hard_limit": "billing_hard_limit",
+    "rate_limit": "rate_limit",
+    "moderation_blocked": "moderation_blocked",
+    "input_fidelity_unsupported": "input_fidelity_unsupported",
+    "model_shut_down": "model_shut_down",
+    "invalid_value": "invalid_parameter",
+    "unknown_parameter": "invalid_parameter",
+    "not_found": "not_found",
+}
+
+
+def test_every_simulated_kind_is_covered():
+    assert set(EXPECTED_KIND) == set(ERRORS)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED_KIND))
+def test_simulated_errors(kind):
+    found = triage.diagnose(simulated(kind))
+    assert found.kind == EXPECTED_KIND[kind]
+    assert found.kind in triage.KINDS
+    assert found.source and found.next_step and found.title
+
+
+# Bodies as publicly posted (reference §3.3); several carry only a message.
+OBSERVED = [
+    (403, {"error": {"message": "Your organization must be verified to use the model `gpt-image-1`. Please go to: "
+                                "https://platform.openai.com/settings/organization/general and click on Verify "
+                                "Organization. If you just verified, it can take up to 15 minutes for access to "
+                                "propagate.", "type": "invalid_request_error", "param": None, "code": None}},
+     "org_not_verified"),
+    (400, {"error": {"message": "Your organization must be verified to stream this model. Please go to: "
+                                "https://platform.openai.com/settings/organization/general and click on Verify "
+                                "Organization. If you just verified, it can take up to 15 minutes for access to "
+                                "propagate."}}, "org_not_verified"),
+    (400, {"error": {"message": "Your request was rejected by the safety system. If you believe this is an error, "
+                                "contact us at help.openai.com and include the request ID 1234. "
+                                "safety_violations=[violence].", "type": "image_generation_user_error", "param": "",
+                     "code": "moderation_blocked"}}, "moderation_blocked"),
+    (400, {"error": {"message": "The model 'gpt-image-2' does not support the 'input_fidelity' parameter.",
+                     "type": "image_generation_user_error", "param": "tools",
+                     "code": "invalid_input_fidelity_model"}}, "input_fidelity_unsupported"),
+    (400, {"error": {"message": "input_fidelity 'high' is only supported for model gpt-model-1"}},
+     "input_fidelity_unsupported"),
+    (400, {"error": {"code": "billing_hard_limit_reached", "message": "Billing hard limit has been reached",
+                     "param": None, "type": "invalid_request_error"}}, "billing_hard_limit"),
+    (429, {"error": {"message": "You exceeded your current quota, please check your plan and billing details.",
+                     "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}},
+     "insufficient_quota"),
+    (429, {"error": {"message": "You've exceeded the rate limit, please slow down and try again after 51.84 "
+                                "seconds."}}, "rate_limit"),
+    (400, {"error": {"code": "invalid_size", "message": "The size is not supported by this model.", "param": None,
+                     "type": "invalid_request_error"}}, "invalid_parameter"),
+    (400, {"error": {"message": "Invalid value: '1536x1024'. Supported values are: '256x256', '512x512', and "
+                                "'1024x1024'."}}, "invalid_parameter"),
+    (400, {"error": {"message": "The model `dall-e-3` has been deprecated.", "type": "invalid_request_error",
+                     "code": "model_not_found"}}, "model_shut_down"),
+]
+
+
+@pytest.mark.parametrize("status,body,kind", OBSERVED, ids=[k + str(i) for i, (_, _, k) in enumerate(OBSERVED)])
+def test_observed_bodies(status, body, kind):
+    assert triage.diagnose(raised(status, body)).kind == kind
+
+
+def test_quota_429_is_not_a_rate_limit_and_says_do_not_retry():
+    found = triage.diagnose(simulated("insufficient_quota"))
+    assert found.kind == "insufficient_quota"
+    assert "not retry" in found.next_step
+
+
+def test_rate_limit_quotes_the_registry_tiers_and_retry_after():
+    error = simulated("rate_limit", retry_after_s=12.5)
+    assert triage.retry_after_seconds(error) == 12.5
+    found = triage.diagnose(error)
+    ipm_tier_1 = registry.rate_limits(MINI, 1)[0]
+    assert f"Tier 1: {ipm_tier_1} images/min" in found.what_happened
+    assert str(registry.get(MINI).rate_limits.source) in found.what_happened
+    assert "12.5 s" in found.next_step
+
+
+def test_retry_after_falls_back_to_the_message():
+    error = raised(429, {"error": {"message": "please slow down and try again after 7.25 seconds."}})
+    assert triage.retry_after_seconds(error) == 7.25
+
+
+def test_org_not_verified_mentions_propagation_and_a_new_key():
+    found = triage.diagnose(simulated("org_not_verified"))
+    assert "15 minutes" in found.next_step and "new API key" in found.next_step
+
+
+def test_moderation_reports_categories_and_stage():
+    found = triage.diagnose(simulated("moderation_blocked", categories=("violence",), stage="input"))
+    assert "violence" in found.what_happened and "input" in found.what_happened
+
+
+def test_input_fidelity_names_the_values_the_registry_allows_for_the_requested_model():
+    def edit_high(client):
+        return client.images.edit(model=MINI, image=("a.png", b"\x89PNG fake", "image/png"), prompt="Edit it",
+                                  input_fidelity="high")
+
+    found = triage.diagnose(simulated("input_fidelity_unsupported", call=edit_high))
+    allowed = registry.fmt(registry.get(MINI).capabilities.input_fidelity)
+    assert f"{MINI} accepts input_fidelity: {allowed}" in found.what_happened
+
+
+def test_shut_down_model_names_the_registry_successor():
+    gone = next(m for m in registry.image_models() if not m.is_available and m.lifecycle.successors)
+
+    def call(client):
+        return client.images.generate(model=gone.id, prompt="Draw a kite")
+
+    found = triage.diagnose(simulated("model_shut_down", call=call, model=gone.id))
+    assert found.kind == "model_shut_down"
+    assert registry.recommended_successor(gone.id) in found.next_step
+
+
+def test_unknown_model_is_not_found():
+    found = triage.diagnose(raised(404, {"error": {"message": "The model 'gpt-image-9' does not exist",
+                                                   "code": "model_not_found"}}))
+    assert found.kind == "model_not_found"
+
+
+def test_model_named_in_the_request_is_read_back():
+    error = simulated("invalid_value", param="size", message="Invalid value: '999x999'.")
+    assert triage.request_model(error) == MINI
+    assert f"{MINI} accepts size" in triage.diagnose(error).what_happened
+
+
+def test_connection_and_timeout_errors():
+    request = httpx2.Request("POST", URL)
+    assert triage.diagnose(openai.APIConnectionError(request=request)).kind == "connection"
+    assert triage.diagnose(openai.APITimeoutError(request=request)).kind == "timeout"
+
+
+def test_the_kits_own_errors():
+    assert triage.diagnose(RecordingMismatch("No recording matches")).kind == "recording_mismatch"
+    assert triage.diagnose(BudgetExceeded("Not sent")).kind == "budget_exceeded"
+    assert triage.diagnose(ModeError("This mode calls the real API and needs OPENAI_API_KEY.")).kind == \
+        "missing_api_key"
+
+
+def test_server_error_and_unrecognised():
+    assert triage.diagnose(raised(500, {"error": {"message": "boom"}}, call=lambda c: c.with_options(
+        max_retries=0).images.generate(model=MINI, prompt="x"))).kind == "server_error"
+    assert triage.diagnose(raised(418, {"error": {"message": "I'm a teapot"}})).kind == "unrecognised"
+    assert triage.diagnose(ValueError("something else")).kind == "unrecognised"
+
+
+def test_explain_prints_class_status_the_apis_own_message_and_returns_the_diagnosis(capsys):
+    error = simulated("insufficient_quota")
+    found = triage.explain(error)
+    out = capsys.readouterr().out
+    assert out.startswith("RateLimitError (HTTP 429)")
+    assert "API message: You exceeded your current quota" in out
+    assert "Error code: 429" not in out
+    assert found.kind in out and "Source:" in out
