@@ -17,7 +17,9 @@ from typing import Optional
 from . import imaging, registry
 from .recording import atomic_write_bytes
 
-OUTPUTS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "outputs"
+# COOKBOOK_OUTPUTS_DIR lets the test suite keep its saves out of the learner's folder.
+OUTPUTS_DIR = Path(os.environ.get("COOKBOOK_OUTPUTS_DIR")
+                   or Path(__file__).resolve().parent.parent / "notebooks" / "outputs")
 
 # What Pillow calls each format the Images API returns.
 PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}

@@ -30,7 +30,7 @@ from .recording import RecordingMismatch
 KINDS = (
     "invalid_api_key", "missing_api_key", "org_not_verified", "permission_denied", "rate_limit",
     "insufficient_quota", "billing_hard_limit", "moderation_blocked", "input_fidelity_unsupported",
-    "invalid_parameter", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
+    "invalid_parameter", "wrong_responses_model", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
     "timeout", "recording_mismatch", "budget_exceeded", "unrecognised",
 )
 
@@ -288,6 +288,13 @@ def diagnose(error: BaseException) -> Diagnosis:
             f"HTTP {status or 400}: the model rejected the input_fidelity value. {allowed}",
             "Send a value the registry lists for this model, or omit the parameter.",
             SRC_FIDELITY)
+    if code == "model_not_supported" or "not supported as the responses api model" in lowered:
+        return Diagnosis(
+            "wrong_responses_model", "An image model cannot be the Responses API's top-level model",
+            f"HTTP {status or 400}: Responses needs a mainline model at the top level; image models are chosen "
+            "inside the image_generation tool.",
+            f"Put a mainline model (the lessons use {registry.LESSON_MAINLINE_MODEL}) in model=, and the image model "
+            "in tools=[{'type': 'image_generation', 'model': ...}].", str(registry.SRC_GUIDE_TOP_LEVEL))
     if code == "model_not_found" or re.search(r"shut down|has been deprecated|does not exist", lowered) or (
             status == 404 and "model" in lowered):
         named = _model_in_text(message) or model

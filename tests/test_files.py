@@ -87,8 +87,15 @@ def test_creates_the_folder(tmp_path):
     assert path.exists()
 
 
-def test_outputs_dir_is_the_notebooks_outputs_folder():
-    assert files.OUTPUTS_DIR.parts[-2:] == ("notebooks", "outputs")
+def test_outputs_dir_is_the_notebooks_outputs_folder_unless_overridden(monkeypatch, tmp_path):
+    import importlib
+
+    monkeypatch.delenv("COOKBOOK_OUTPUTS_DIR", raising=False)
+    assert importlib.reload(files).OUTPUTS_DIR.parts[-2:] == ("notebooks", "outputs")
+    monkeypatch.setenv("COOKBOOK_OUTPUTS_DIR", str(tmp_path))
+    assert importlib.reload(files).OUTPUTS_DIR == tmp_path
+    monkeypatch.undo()
+    importlib.reload(files)
 
 
 @pytest.mark.parametrize("options,match", [

@@ -195,3 +195,27 @@ def test_explain_prints_class_status_the_apis_own_message_and_returns_the_diagno
     assert "API message: You exceeded your current quota" in out
     assert "Error code: 429" not in out
     assert found.kind in out and "Source:" in out
+
+
+def test_an_image_model_at_the_top_level_of_responses_is_diagnosed_as_such():
+    import httpx2
+    import openai
+
+    from helpers.simulator import Simulator
+    from helpers import registry, triage
+
+    simulator = Simulator()
+
+    def handler(request):
+        answer = simulator.handle(request.method, request.url.path, {}, dict(request.headers), request.read())
+        return httpx2.Response(answer.status, json=answer.body, headers=dict(answer.headers))
+
+    client = openai.OpenAI(api_key="test", base_url="https://api.openai.com/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=httpx2.MockTransport(handler)))
+    try:
+        client.responses.create(model=registry.lesson_image_model(), input="Draw a kite",
+                                tools=[{"type": "image_generation"}])
+    except openai.BadRequestError as error:
+        diagnosis = triage.diagnose(error)
+    assert diagnosis.kind == "wrong_responses_model"
+    assert registry.LESSON_MAINLINE_MODEL in diagnosis.next_step
