@@ -2,6 +2,9 @@
 
 Two official sources disagree for gpt-image-1-mini: the per-image table and the token table
 times the output rate. ``Estimate`` keeps both; nothing here picks one silently.
+
+The ``*_table`` functions build the text tables the cost lesson prints (prices with their
+sources, "not found" where the registry has no value); they compute, they never print.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any, Optional
 from . import registry
 
 PER_MILLION = 1_000_000
+# The guide: each partial image adds 100 image output tokens (the registry's token tables carry it too).
+PARTIAL_IMAGE_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS.partial_image_tokens
 
 
 @dataclass(frozen=True)
@@ -172,11 +177,16 @@ def estimate(model_id: str, quality: str, size: str, *, images: int = 1, partial
     if price is not None:
         record = registry.get(model_id)
         discount = record.batch_prices.discount if batch and record.batch_prices else (None if batch else 1.0)
+        standard = record.token_prices
         if discount is not None:
             partial_cost = 0.0
-            if partial_images and rates is not None and rates.image_out is not None:
-                partial_cost = partial_images * 100 * rates.image_out / PER_MILLION
+            if partial_images and standard is not None and standard.image_out is not None:
+                # Standard rate here: the Batch discount is applied once, to the whole image below.
+                partial_cost = partial_images * PARTIAL_IMAGE_TOKENS * standard.image_out / PER_MILLION
             from_table = images * (price + partial_cost) * discount
+    if batch and _batch_support(model_id) is False:
+        notes.append("Batch is not supported for this model")
+        from_tokens = from_table = None
     return Estimate(model_id, quality, size, images, tokens, from_tokens, from_table, "; ".join(notes))
 
 
@@ -192,3 +202,288 @@ def usd(value: Optional[float]) -> str:
     if value is None:
         return registry.NOT_FOUND
     return f"${value:.4f}"
+
+
+def usd_fine(value: Optional[float]) -> str:
+    """Format a per-token cost, where a few tokens cost a fraction of a hundredth of a cent."""
+    if value is None:
+        return registry.NOT_FOUND
+    return f"${value:.6f}"
+
+
+def usd_total(value: Optional[float]) -> str:
+    """Format a sum for learners (cents, thousands separated); unknown sums say so."""
+    if value is None:
+        return registry.NOT_FOUND
+    return f"${value:,.2f}"
+
+
+# --- what is not known ------------------------------------------------------------------------
+
+# The guide says high input fidelity uses more image input tokens but gives no figure.
+HIGH_INPUT_FIDELITY_EXTRA_TOKENS: Optional[int] = None
+HIGH_INPUT_FIDELITY_SOURCE = registry.Source(
+    '[OAI] image generation guide (1.5-era): "when using high input fidelity, more image input tokens will be '
+    'used per request"; no per-image figure is given', registry.SRC_GUIDE_COSTS.url)
+
+
+def _batch_support(model_id: str) -> Optional[bool]:
+    caps = registry.get(model_id).capabilities
+    return None if caps is None else caps.batch
+
+
+# --- text tables ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Table:
+    """A small text table for printing in a notebook: aligned columns, then notes (sources)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if len(row) != len(self.headers):
+                raise ValueError(f"row {row!r} has {len(row)} cells for {len(self.headers)} columns")
+
+    def __str__(self) -> str:
+        widths = [max(len(str(c)) for c in column) for column in zip(self.headers, *self.rows)]
+        lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+                 for row in (self.headers, tuple("-" * w for w in widths), *self.rows)]
+        return "\n".join(lines + [f"* {note}" for note in self.notes])
+
+
+def _sources(sources) -> tuple[str, ...]:
+    seen: list[str] = []
+    for source in sources:
+        if source is not None and str(source) not in seen:
+            seen.append(str(source))
+    return tuple(seen)
+
+
+def listed_models() -> list[str]:
+    """Image models as the registry lists them, without dated snapshots (they share their alias's prices)."""
+    return [m.id for m in registry.image_models() if not m.snapshot_of]
+
+
+TABLE_QUALITIES = ("low", "medium", "high")
+TABLE_SIZES = ("1024x1024", "1024x1536", "1536x1024")
+
+
+def per_image_price_table(models: Optional[list[str]] = None) -> Table:
+    """The official per-image output prices, model x quality x size; "not found" where a model has none."""
+    rows, sources = [], []
+    for model_id in models or listed_models():
+        record = registry.get(model_id)
+        table = record.per_image_prices
+        if table is None:
+            rows.append((model_id, record.lifecycle.status, "any") + (registry.NOT_FOUND,) * len(TABLE_SIZES))
+            continue
+        sources.append(table.source)
+        for quality in TABLE_QUALITIES:
+            rows.append((model_id, record.lifecycle.status, quality)
+                        + tuple(usd(table.usd.get((quality, size))) for size in TABLE_SIZES))
+    notes = ("USD per image, output only: input tokens are billed on top.",) + _sources(sources)
+    return Table(("model", "status", "quality") + TABLE_SIZES, tuple(rows), notes)
+
+
+TOKEN_RATE_FIELDS = (("text in", "text_in"), ("cached text in", "text_cached_in"), ("image in", "image_in"),
+                     ("cached image in", "image_cached_in"), ("image out", "image_out"), ("text out", "text_out"))
+
+
+def token_rate_table(models: Optional[list[str]] = None, *, batch: bool = False) -> Table:
+    """USD per 1M tokens by kind, one row per model; "not found" for every rate the registry lacks."""
+    rows, sources = [], []
+    for model_id in models or listed_models():
+        record = registry.get(model_id)
+        rates = token_rates(model_id, batch=batch)
+        if rates is not None:
+            sources.append(rates.source)
+        rows.append((model_id, record.lifecycle.status)
+                    + tuple(registry.fmt(None if rates is None else getattr(rates, name))
+                            for _, name in TOKEN_RATE_FIELDS))
+    what = "Batch" if batch else "standard"
+    notes = (f"USD per 1M tokens, {what} tier.",) + _sources(sources)
+    return Table(("model", "status") + tuple(label for label, _ in TOKEN_RATE_FIELDS), tuple(rows), notes)
+
+
+def source_comparison_table(model_id: str) -> Table:
+    """The per-image table next to (documented output tokens x image output rate), cell by cell.
+
+    ``implied tokens`` is our arithmetic: the per-image price divided by the output rate.
+    """
+    record = registry.get(model_id)
+    rate = record.token_prices.image_out if record.token_prices else None
+    rows = []
+    for quality in TABLE_QUALITIES:
+        for size in TABLE_SIZES:
+            est = estimate(model_id, quality, size)
+            price = est.from_per_image_table
+            implied = None if price is None or not rate else round(price * PER_MILLION / rate)
+            ratio = (None if price is None or not est.from_token_table
+                     else f"{price / est.from_token_table:.2f}x")
+            rows.append((quality, size, usd(price), registry.fmt(est.output_tokens), usd(est.from_token_table),
+                         registry.fmt(implied), registry.fmt(ratio)))
+    notes = _sources([record.per_image_prices.source if record.per_image_prices else None,
+                      record.output_tokens.source if record.output_tokens else None,
+                      record.token_prices.source if record.token_prices else None])
+    notes += ("implied tokens = per-image price / image output rate (our arithmetic, not a published figure).",)
+    return Table(("quality", "size", "per-image table", "table tokens", "tokens x rate", "implied tokens",
+                  "table / tokens"), tuple(rows), notes)
+
+
+# --- exact cost after a call ------------------------------------------------------------------
+
+def cost_breakdown(model_id: str, usage: Any, *, batch: bool = False) -> Table:
+    """Each kind of token a response reported, its rate and its cost; the total is "not found" if any rate is."""
+    tokens = usage if isinstance(usage, UsageTokens) else usage_tokens(usage)
+    rates = token_rates(model_id, batch=batch)
+    items = (("text in", tokens.text_in, "text_in"), ("cached text in", tokens.cached_text_in, "text_cached_in"),
+             ("image in", tokens.image_in, "image_in"), ("cached image in", tokens.cached_image_in, "image_cached_in"),
+             ("image out", tokens.image_out, "image_out"), ("text out", tokens.text_out, "text_out"))
+    rows = []
+    for label, count, name in items:
+        rate = None if rates is None else getattr(rates, name)
+        rows.append((label, f"{count:,}", registry.fmt(rate), usd_fine(_times(count, rate))))
+    total = cost_of_usage(model_id, tokens, batch=batch).total
+    rows.append(("total", f"{sum(c for _, c, _ in items):,}", "", usd_fine(total)))
+    notes = _sources([rates.source if rates else None]) or (f"token rates for {model_id}: {registry.NOT_FOUND}",)
+    return Table(("tokens", "count", "USD per 1M", "cost"), tuple(rows), notes)
+
+
+@dataclass(frozen=True)
+class ResponseCost:
+    """A Responses call: the image tool priced with its image model, the mainline model with its own rates."""
+
+    tool_model: str
+    tool: Cost
+    mainline_model: str
+    mainline_input_tokens: int
+    mainline_output_tokens: int
+    mainline: Optional[float]
+
+    @property
+    def total(self) -> Optional[float]:
+        return None if self.tool.total is None or self.mainline is None else self.tool.total + self.mainline
+
+
+def tool_model_of(response: Any) -> str:
+    """The image model the response's image_generation tool ran (the SDK default when none is named)."""
+    for tool in _field(response, "tools", None) or ():
+        if _field(tool, "type") == "image_generation":
+            return _field(tool, "model") or registry.IMAGE_TOOL_DEFAULT_MODEL
+    return registry.IMAGE_TOOL_DEFAULT_MODEL
+
+
+def cost_of_response(response: Any) -> ResponseCost:
+    """Price ``tool_usage.image_gen`` with the tool's image model and ``usage`` with the mainline model."""
+    tool_model = tool_model_of(response)
+    image_gen = _field(_field(response, "tool_usage"), "image_gen")
+    tool_cost = cost_of_usage(tool_model, image_gen if image_gen is not None else UsageTokens())
+    usage = _field(response, "usage")
+    tokens_in = _field(usage, "input_tokens", 0) or 0
+    tokens_out = _field(usage, "output_tokens", 0) or 0
+    cached = _field(_field(usage, "input_tokens_details"), "cached_tokens", 0) or 0
+    mainline_id = _field(response, "model", "")
+    record = registry.MODELS.get(mainline_id)
+    rates = record.token_prices if record else None
+    mainline = None
+    if rates is not None and None not in (rates.text_in, rates.text_cached_in, rates.text_out):
+        mainline = ((tokens_in - cached) * rates.text_in + cached * rates.text_cached_in
+                    + tokens_out * rates.text_out) / PER_MILLION
+    return ResponseCost(tool_model, tool_cost, mainline_id, tokens_in, tokens_out, mainline)
+
+
+# --- cost per accepted image ------------------------------------------------------------------
+
+def _check_rate(name: str, value: float) -> None:
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {value}")
+
+
+def break_even_acceptance(cost: float, *, versus_cost: float, versus_acceptance: float) -> Optional[float]:
+    """The acceptance rate at which attempts costing ``cost`` match the other option per accepted image.
+
+    Above it, this option is cheaper per accepted image. None when even 100% acceptance would not
+    be enough (the other option always wins).
+    """
+    _check_rate("versus_acceptance", versus_acceptance)
+    if cost <= 0 or versus_cost <= 0:
+        raise ValueError("costs per attempt must be positive")
+    needed = cost * versus_acceptance / versus_cost
+    return None if needed > 1 else needed
+
+
+def comparison_models(model_id: str) -> list[str]:
+    """The model, its successors, and every available model with an official per-image table."""
+    priced = [m for m in listed_models() if registry.get(m).per_image_prices and registry.get(m).is_available]
+    ordered = [model_id, *registry.get(model_id).lifecycle.successors, *priced]
+    return list(dict.fromkeys(ordered))
+
+
+def accepted_cost_table(models: list[str], quality: str, size: str, acceptance: dict[str, float]) -> Table:
+    """Per attempt (both official methods) and per accepted image, at each model's acceptance rate."""
+    rows = []
+    for model_id in models:
+        rate = acceptance[model_id]
+        _check_rate(f"acceptance for {model_id}", rate)
+        est = estimate(model_id, quality, size)
+        table = est.from_per_image_table
+        rows.append((model_id, registry.get(model_id).lifecycle.status, usd(table), usd(est.from_token_table),
+                     f"{rate:.0%}", usd(None if table is None else cost_per_accepted_image(table, rate)),
+                     usd(None if est.from_token_table is None
+                         else cost_per_accepted_image(est.from_token_table, rate))))
+    notes = (f"{quality} quality, {size}. Per accepted image = per attempt / acceptance rate "
+             "(on average 1 / acceptance attempts per kept image).",)
+    return Table(("model", "status", "per attempt (table)", "per attempt (tokens)", "accepted",
+                  "per accepted (table)", "per accepted (tokens)"), tuple(rows), notes)
+
+
+def break_even_table(model_id: str, quality: str, size: str, acceptance: float, others: list[str]) -> Table:
+    """For each other model: the acceptance rate it needs to beat ``model_id`` per accepted image."""
+    _check_rate("acceptance", acceptance)
+    base = per_image_price(model_id, quality, size)
+    rows = []
+    for other in others:
+        price = per_image_price(other, quality, size)
+        if base is None or price is None:
+            needed = registry.NOT_FOUND + " (no per-image table)"
+        else:
+            rate = break_even_acceptance(price, versus_cost=base, versus_acceptance=acceptance)
+            needed = "never: it would need more than 100%" if rate is None else f"above {rate:.0%}"
+        rows.append((other, usd(price), needed))
+    notes = (f"{model_id} at {quality} quality, {size}: {usd(base)} per attempt, accepted {acceptance:.0%} "
+             f"of the time.",)
+    return Table(("model", "per attempt (table)", f"acceptance needed to beat {model_id}"), tuple(rows), notes)
+
+
+# --- Batch and volume -------------------------------------------------------------------------
+
+def batch_note(model_id: str) -> str:
+    support = _batch_support(model_id)
+    if support is False:
+        return "Batch not supported"
+    if support is None:
+        return f"Batch support {registry.NOT_FOUND}"
+    prices = registry.get(model_id).batch_prices
+    if prices is None:
+        return f"Batch supported; Batch prices {registry.NOT_FOUND}"
+    kind = "inferred from the Batch guide's rule" if prices.inferred else "published"
+    return f"Batch supported; {prices.discount:.0%} discount {kind} ({prices.source.citation})"
+
+
+def volume_table(models: list[str], quality: str, size: str, volumes: tuple[int, ...]) -> Table:
+    """Output cost of N images, synchronous and through Batch, from the official per-image tables."""
+    rows = []
+    for model_id in models:
+        for count in volumes:
+            sync = estimate(model_id, quality, size, images=count).from_per_image_table
+            support = _batch_support(model_id)
+            batched = estimate(model_id, quality, size, images=count, batch=True).from_per_image_table
+            rows.append((model_id, registry.fmt(support), f"{count:,}", usd_total(sync),
+                         "not supported" if support is False else usd_total(batched)))
+    notes = (f"{quality} quality, {size}; output only, from the per-image tables.",
+             registry.SRC_BATCH_GUIDE.citation + f" <{registry.SRC_BATCH_GUIDE.url}> (as of {registry.AS_OF})")
+    notes += tuple(f"{m}: {batch_note(m)}" for m in models)
+    return Table(("model", "Batch", "images", "synchronous", "Batch"), tuple(rows), notes)

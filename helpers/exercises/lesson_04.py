@@ -1,0 +1,100 @@
+"""Checks for lesson 04 (costs). The numbers come from the registry, so the checks follow it."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+from .. import pricing, registry
+from . import Result, exercise
+
+QUALITY, SIZE = "medium", "1024x1024"
+ACCEPTED_SHARE = 0.6
+LESSON_MODEL_ACCEPTANCE, OTHER_ACCEPTANCE = 0.25, 0.9
+
+
+def _close(answer: Any, expected: float) -> bool:
+    return isinstance(answer, (int, float)) and not isinstance(answer, bool) and math.isclose(
+        answer, expected, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def _per_attempt() -> Optional[float]:
+    return pricing.per_image_price(registry.lesson_image_model(), QUALITY, SIZE)
+
+
+@exercise("04.accepted_cost", title="Cost per accepted image at 60% acceptance",
+          wrong_answer=_per_attempt() or 0.0)
+def accepted_cost(answer: Any) -> Result:
+    model = registry.lesson_image_model()
+    price = _per_attempt()
+    if price is None:
+        if answer is None:
+            return Result(True, f"{model} has no per-image table, so the answer is {registry.NOT_FOUND}.")
+        return Result(False, f"{model} has no per-image table: the honest answer is None ({registry.NOT_FOUND}).")
+    expected = price / ACCEPTED_SHARE
+    if _close(answer, expected):
+        return Result(True, f"{pricing.usd(expected)} per kept image: {pricing.usd(price)} per attempt / "
+                            f"{ACCEPTED_SHARE:.0%}.")
+    if answer is None:
+        return Result(False, "answer is still None: take the per-image price of MODEL at medium quality, "
+                             "1024x1024, and divide it by the share of attempts you keep.")
+    if not isinstance(answer, (int, float)) or isinstance(answer, bool):
+        return Result(False, f"give a number of US dollars (a float), not {type(answer).__name__}.")
+    tokens = pricing.estimate(model, QUALITY, SIZE).from_token_table
+    if _close(answer, price):
+        return Result(False, "that is the cost of one attempt. Only 60% of attempts are kept: divide by 0.6.")
+    if _close(answer, price * ACCEPTED_SHARE):
+        return Result(False, "you multiplied by the acceptance rate; each kept image needs 1 / 0.6 attempts, "
+                             "so divide instead.")
+    if _close(answer, price / (1 - ACCEPTED_SHARE)):
+        return Result(False, "you divided by the rejection rate (40%); divide by the acceptance rate (60%).")
+    if tokens is not None and _close(answer, tokens / ACCEPTED_SHARE):
+        return Result(False, "right method, other source: that is the token-table figure. This exercise asks "
+                             "for the per-image table (pricing.per_image_price).")
+    return Result(False, "use pricing.per_image_price(MODEL, 'medium', '1024x1024') and "
+                         "pricing.cost_per_accepted_image(price, 0.6).")
+
+
+def _candidates() -> dict[str, float]:
+    """Cost per accepted image of each comparison model that has a per-image table."""
+    model = registry.lesson_image_model()
+    out = {}
+    for candidate in pricing.comparison_models(model):
+        price = pricing.per_image_price(candidate, QUALITY, SIZE)
+        if price is not None:
+            share = LESSON_MODEL_ACCEPTANCE if candidate == model else OTHER_ACCEPTANCE
+            out[candidate] = pricing.cost_per_accepted_image(price, share)
+    return out
+
+
+def _cheapest_per_attempt() -> str:
+    prices = {m: pricing.per_image_price(m, QUALITY, SIZE) for m in _candidates()}
+    return min(prices, key=prices.get)
+
+
+@exercise("04.cheaper_model", title="Which model is cheapest per accepted image?",
+          wrong_answer=_cheapest_per_attempt())
+def cheaper_model(answer: Any) -> Result:
+    costs = _candidates()
+    best = min(costs, key=costs.get)
+    if answer == best:
+        life = registry.get(best).lifecycle
+        caveat = (f" Mind its lifecycle: {life.status}, shutdown {life.shutdown_date}."
+                  if life.shutdown_date else "")
+        return Result(True, f"{best} at {pricing.usd(costs[best])} per kept image.{caveat}")
+    if answer is None:
+        return Result(False, "answer is still None: compute per attempt / acceptance for every model with a "
+                             "per-image table, then take the smallest.")
+    if not isinstance(answer, str):
+        return Result(False, f"give the model id as a string, not {type(answer).__name__}.")
+    if answer not in registry.MODELS:
+        return Result(False, f"{answer!r} is not a model id in the registry; use the ids printed above.")
+    if answer not in costs:
+        return Result(False, f"{answer} has no per-image table ({registry.NOT_FOUND}), so it cannot be compared "
+                             "here: pick among the models with a price.")
+    if answer == _cheapest_per_attempt():
+        return Result(False, f"{answer} is the cheapest per attempt, but at "
+                             f"{LESSON_MODEL_ACCEPTANCE:.0%} acceptance you pay for about "
+                             f"{1 / LESSON_MODEL_ACCEPTANCE:.0f} attempts per kept image. Divide each price by its "
+                             "acceptance rate.")
+    return Result(False, f"{answer} costs {pricing.usd(costs[answer])} per kept image; another model costs less.")

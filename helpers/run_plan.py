@@ -1,0 +1,111 @@
+"""Price a notebook's live run before running it, from the requests its recording holds.
+
+A notebook's recording (``notebooks/recordings/<stem>.json``) lists every request the notebook
+sends, in order. Pricing each one the way the spending cap does (``budget.expected_cost``) tells
+you what "Run all" would cost in live mode, and which requests the cap cannot price (it refuses
+those unless COOKBOOK_ALLOW_UNPRICED=1). Requests made under a failure scenario are simulated and
+never sent live, so they cost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+from . import budget, pricing, registry
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    method: str
+    path: str
+    description: str
+    usd: Optional[float]
+    scenario: Optional[str] = None
+
+    @property
+    def sent_live(self) -> bool:
+        return self.scenario is None
+
+
+@dataclass(frozen=True)
+class Plan:
+    notebook: str
+    recording: str
+    recording_found: bool
+    requests: tuple[PlannedRequest, ...]
+
+    @property
+    def live(self) -> tuple[PlannedRequest, ...]:
+        return tuple(r for r in self.requests if r.sent_live)
+
+    @property
+    def unpriced(self) -> tuple[PlannedRequest, ...]:
+        return tuple(r for r in self.live if r.usd is None)
+
+    @property
+    def priced_usd(self) -> float:
+        """Expected cost of the requests the registry can price (output tokens; inputs are extra)."""
+        return sum(r.usd for r in self.live if r.usd is not None)
+
+    @property
+    def total_usd(self) -> Optional[float]:
+        """Expected cost of the whole run, or None when some request cannot be priced."""
+        return None if self.unpriced else self.priced_usd
+
+    def table(self) -> pricing.Table:
+        rows = tuple((str(i), r.method, r.path, r.description,
+                      "simulated, not sent live" if not r.sent_live else pricing.usd(r.usd))
+                     for i, r in enumerate(self.requests, 1))
+        return pricing.Table(("#", "method", "path", "what", "expected"), rows)
+
+    def summary(self, limit_usd: float = budget.DEFAULT_BUDGET_USD) -> str:
+        if not self.recording_found:
+            return (f"{self.notebook}: no recording ({self.recording}) yet, so there is nothing to plan from. "
+                    "Build it with: python -m helpers.rebuild notebooks/" + self.notebook)
+        skipped = len(self.requests) - len(self.live)
+        lines = [f"{self.notebook}: {len(self.live)} request(s) would be sent live"
+                 + (f" ({skipped} simulated failure(s) are never sent)" if skipped else "") + ".",
+                 f"Expected cost of the priced requests: {pricing.usd(self.priced_usd)} "
+                 "(image output; input tokens are extra)."]
+        if self.unpriced:
+            lines.append(f"{len(self.unpriced)} request(s) cannot be priced ({registry.NOT_FOUND} in the registry): "
+                         "the total is unknown, and the spending cap refuses them unless "
+                         "COOKBOOK_ALLOW_UNPRICED=1.")
+        fits = self.priced_usd <= limit_usd
+        lines.append(f"Against a {pricing.usd_total(limit_usd)} spending cap: "
+                     + ("the priced part fits." if fits else "the priced part does NOT fit; raise "
+                        "COOKBOOK_BUDGET_USD or run fewer cells."))
+        return "\n".join(lines)
+
+
+def plan_interactions(notebook: str, recording: str, interactions: Iterable[dict]) -> Plan:
+    """Price each recorded request (pure: no files, no network)."""
+    planned = []
+    for interaction in interactions:
+        request = interaction["request"]
+        scenario = request.get("scenario")
+        expected = budget.expected_cost(request)
+        planned.append(PlannedRequest(request["method"], request["path"], expected.description,
+                                      None if scenario else expected.usd, scenario))
+    return Plan(notebook, recording, True, tuple(planned))
+
+
+def recording_path(notebook_path: Path) -> Path:
+    return notebook_path.parent / "recordings" / f"{notebook_path.stem}.json"
+
+
+def plan_notebook(path: str | Path) -> Plan:
+    """The expected live cost of running ``path`` (a notebook) top to bottom, from its recording."""
+    notebook = Path(path)
+    if notebook.suffix != ".ipynb":
+        raise ValueError(f"expected a notebook (.ipynb), got {notebook.name!r}")
+    if not notebook.is_file():
+        raise FileNotFoundError(f"no notebook named {notebook.name!r} here")
+    source = recording_path(notebook)
+    if not source.is_file():
+        return Plan(notebook.name, source.name, False, ())
+    document = json.loads(source.read_text(encoding="utf-8"))
+    return plan_interactions(notebook.name, source.name, document.get("interactions", []))
