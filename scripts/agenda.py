@@ -1,0 +1,166 @@
+"""The workshop agenda: minutes per lesson from each notebook's first cell, plus its exercise checks.
+
+    python scripts/agenda.py            # print the agenda as a markdown table
+    python scripts/agenda.py --write    # refresh the copy embedded in instructors/README.md
+
+Each lesson's first markdown cell has a line such as ``**Minutes**: 10 teaching / 5 exercises``.
+Numbers labelled "teaching" or "exercises" (also "practice") are read as such; a bare number is the
+lesson's total. A lesson without a readable Minutes line shows "not found" rather than a guess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import nbformat
+
+from helpers import exercises, registry
+from helpers.recording import atomic_write_text
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+GUIDE = ROOT / "instructors" / "README.md"
+MARKER = "agenda"
+
+_MINUTES_LINE = re.compile(r"^[\s*_#>-]*minutes\b[\s*_]*[:=]?[\s*_]*(?P<rest>.*)$", re.I | re.M)
+_LABELLED = r"(\d+)\s*(?:min(?:ute)?s?\.?\s+)?(?:of\s+)?"
+_TEACHING = re.compile(_LABELLED + r"(?:teaching|lecture|demo)", re.I)
+_EXERCISES = re.compile(_LABELLED + r"(?:exercises?|practice|hands-on)", re.I)
+
+
+@dataclass(frozen=True)
+class Minutes:
+    teaching: Optional[int] = None
+    exercises: Optional[int] = None
+    total: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    stem: str
+    title: str
+    minutes: Minutes
+    exercise_checks: int
+
+
+def parse_minutes(intro: str) -> Minutes:
+    """Minutes from a lesson's first cell; fields the cell does not give stay None."""
+    match = _MINUTES_LINE.search(intro)
+    if match is None:
+        return Minutes()
+    rest = match["rest"]
+    teaching, practice = _TEACHING.search(rest), _EXERCISES.search(rest)
+    if teaching or practice:
+        t = int(teaching[1]) if teaching else None
+        e = int(practice[1]) if practice else None
+        return Minutes(t, e, sum(v for v in (t, e) if v is not None))
+    bare = re.search(r"\d+", rest)
+    return Minutes(total=int(bare[0])) if bare else Minutes()
+
+
+def parse_title(intro: str, stem: str) -> str:
+    heading = next((line.lstrip("#").strip() for line in intro.splitlines() if line.startswith("#")), "")
+    return heading or stem
+
+
+def exercise_counts() -> Counter:
+    """Registered exercise checks per lesson number ("01.slug" counts for lesson 01)."""
+    return Counter(exercise_id.split(".", 1)[0] for exercise_id in exercises.load_all())
+
+
+def read_lessons(notebooks_dir: Path = NOTEBOOKS) -> list[Lesson]:
+    counts = exercise_counts()
+    lessons = []
+    for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        intro = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
+        lessons.append(Lesson(path.stem, parse_title(intro, path.stem), parse_minutes(intro), counts[path.stem[:2]]))
+    return lessons
+
+
+def _clock(minutes: Optional[int]) -> str:
+    return registry.NOT_FOUND if minutes is None else f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _known_sum(values: list[Optional[int]]) -> str:
+    known = [v for v in values if v is not None]
+    suffix = f" ({len(values) - len(known)} not found)" if len(known) < len(values) else ""
+    return f"{sum(known)}{suffix}"
+
+
+def agenda_markdown(lessons: list[Lesson]) -> str:
+    lines = ["| Start | Lesson | Teaching min | Exercise min | Total min | Exercise checks |",
+             "|---:|---|---:|---:|---:|---:|"]
+    start: Optional[int] = 0
+    for lesson in lessons:
+        m = lesson.minutes
+        lines.append(f"| {_clock(start)} | {lesson.title} (`{lesson.stem}`) | {registry.fmt(m.teaching)} | "
+                     f"{registry.fmt(m.exercises)} | {registry.fmt(m.total)} | {lesson.exercise_checks} |")
+        start = None if start is None or m.total is None else start + m.total
+    lines.append(f"| {_clock(start)} | **End** | {_known_sum([x.minutes.teaching for x in lessons])} | "
+                 f"{_known_sum([x.minutes.exercises for x in lessons])} | "
+                 f"{_known_sum([x.minutes.total for x in lessons])} | "
+                 f"{sum(x.exercise_checks for x in lessons)} |")
+    return "\n".join(lines)
+
+
+def model_notice(model_id: str) -> str:
+    """The lessons' model and its lifecycle, so a workshop is not planned past its shutdown."""
+    life = registry.get(model_id).lifecycle
+    successors = ", ".join(f"`{s}`" for s in life.successors) or "none named"
+    notice = (f"Lessons' model: `{model_id}`, {life.status}, shutdown {registry.fmt(life.shutdown_date)} "
+              f"(registry as of {registry.AS_OF}), successors {successors}.")
+    if life.shutdown_date:
+        notice += (f" A workshop on or after {life.shutdown_date} must switch model first "
+                   "(see \"When a model is retired\").")
+    return f"{notice} Source: {life.source.citation}"
+
+
+def agenda_text(lessons: list[Lesson], model_id: str) -> str:
+    """What the guide embeds: the agenda table, then the lessons' model notice."""
+    return agenda_markdown(lessons) + "\n\n" + model_notice(model_id)
+
+
+# --- the copies embedded in the guide ------------------------------------------------------
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name} -->", f"<!-- /{name} -->"
+
+
+def embedded(text: str, name: str) -> str:
+    """The text between ``<!-- name -->`` and ``<!-- /name -->``, without the blank lines around it."""
+    start, end = _markers(name)
+    if start not in text or end not in text:
+        raise ValueError(f"no {start} ... {end} block")
+    return text.split(start, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def write_embedded(path: Path, name: str, content: str) -> None:
+    text = Path(path).read_text(encoding="utf-8")
+    start, end = _markers(name)
+    old = embedded(text, name)
+    before, after = text.split(start, 1)[0], text.split(end, 1)[1]
+    if old != content:
+        atomic_write_text(path, f"{before}{start}\n{content}\n{end}{after}")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help=f"refresh the agenda in {GUIDE.relative_to(ROOT)}")
+    args = parser.parse_args(argv)
+    table = agenda_text(read_lessons(), registry.lesson_image_model())
+    if args.write:
+        write_embedded(GUIDE, MARKER, table)
+    else:
+        print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

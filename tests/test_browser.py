@@ -1,0 +1,224 @@
+"""The playground in a real browser: JupyterLab on 127.0.0.1, driven by headless Chromium through Playwright.
+
+Runs the playground notebook twice: offline (its recording and the simulator) and live against the
+simulator served on 127.0.0.1 (the live code path, with the spending cap). Each time it runs every
+cell, clicks Generate and checks that the widgets rendered and a new image reached the gallery. The
+offline run saves a screenshot to ``artifacts/playground.png``.
+
+Uses the system Chromium (Debian's ``chromium`` package), never a browser downloaded by Playwright.
+Without it the test is skipped, except under CI (the CI environment variable), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from helpers.sim_server import serve
+from helpers.simulator import Simulator
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "06_playground.ipynb"
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SERVER_START_S = 90
+RUN_ALL_S = 180
+ACTION_MS = 60_000
+LAB_SETTINGS = {
+    # Otherwise the front end asks about news and looks for updates over the network.
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        '{"fetchNews": "false", "checkForUpdates": false}',
+    # Render every cell, so outputs far down the notebook exist in the page to be checked.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
+}
+LIVE_BUDGET_USD = "0.25"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def system_chromium():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.25)
+    raise TimeoutError(f"JupyterLab did not answer within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            # The server started its own session, so its kernels go with it.
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+@contextmanager
+def jupyterlab(tmp_path: Path, **environment: str) -> Iterator[str]:
+    """JupyterLab serving a copy of the playground notebook; yields the notebook's URL (token included)."""
+    home = tmp_path / "lab"
+    (home / "notebooks").mkdir(parents=True)
+    shutil.copy(NOTEBOOK, home / "notebooks" / NOTEBOOK.name)
+    for name, text in LAB_SETTINGS.items():
+        (home / "settings" / Path(name).parent).mkdir(parents=True, exist_ok=True)
+        (home / "settings" / name).write_text(text)
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COOKBOOK_", "OPENAI_", "JUPYTER"))}
+    env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"), **environment)
+    log = home / "server.log"
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.open_browser=False",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--ServerApp.root_dir={home / 'notebooks'}", f"--IdentityProvider.token={token}",
+               f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")  # CI containers run as root
+    with log.open("w") as sink:
+        server = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(f"{base}/api/status?token={token}", server, log)
+        yield f"{base}/lab/tree/{NOTEBOOK.name}?token={token}"
+    finally:
+        _stop(server)
+
+
+@contextmanager
+def chromium_page(tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 2000})
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(ACTION_MS)
+            yield page
+        finally:
+            context.close()
+
+
+KERNEL_IDLE = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        && panel.sessionContext.session.kernel;
+    return !!kernel && kernel.status === 'idle';
+}"""
+ALL_CELLS_RAN = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const kernel = panel.sessionContext.session.kernel;
+    const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+    return kernel.status === 'idle' && cells.every(c => c.model.executionCount !== null);
+}"""
+CLEAR_AND_RUN_ALL = """async () => {
+    await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+    window.jupyterapp.shell.currentWidget.content.widgets.forEach(c => {
+        if (c.model.type === 'code') { c.model.executionCount = null; }
+    });
+    await window.jupyterapp.commands.execute('notebook:run-all-cells');
+}"""
+
+
+def run_all_cells(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(KERNEL_IDLE, timeout=ACTION_MS)
+    page.evaluate(CLEAR_AND_RUN_ALL)
+    page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_S * 1000, polling=500)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t.split("\n")[0]]
+    assert not tracebacks, tracebacks
+
+
+def history_rows(page) -> int:
+    return page.locator(".playground-history tbody tr").count()
+
+
+def click_generate_and_wait_for_a_new_image(page) -> None:
+    panel = page.locator(".playground")
+    panel.scroll_into_view_if_needed()
+    for part in ("model", "prompt", "quality", "size", "format", "background", "n", "mask"):
+        assert panel.locator(f"label:text-is('{part}')").count() == 1, f"the {part} control did not render"
+    assert "Expected output cost" in panel.locator("pre").first.inner_text()
+    before = history_rows(page)
+    panel.locator(".widget-button:has-text('Generate')").click()
+    page.wait_for_function(f"() => document.querySelectorAll('.playground-history tbody tr').length > {before}",
+                           timeout=ACTION_MS)
+    page.wait_for_function("() => { const img = document.querySelector('img.playground-gallery');"
+                           " return !!img && img.complete && img.naturalWidth > 0; }", timeout=ACTION_MS)
+    status = page.locator(".playground-status").inner_text()
+    assert status.startswith(f"Run {before + 1}:"), status
+
+
+def screenshot(page, name: str) -> None:
+    """The window with the panel scrolled to its top (an element shot of a scrolled cell comes out garbled)."""
+    page.locator(".playground").evaluate("panel => panel.scrollIntoView({block: 'start'})")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def choose(page, label: str, option: str) -> None:
+    page.locator(f".playground .widget-dropdown:has(label:text-is('{label}')) select").select_option(label=option)
+
+
+def test_the_playground_offline_in_a_real_browser(tmp_path):
+    with jupyterlab(tmp_path, COOKBOOK_MODE="offline") as url, chromium_page(tmp_path) as page:
+        run_all_cells(page, url)
+        assert "Mode: offline" in page.locator(".jp-OutputArea-output").first.inner_text()
+        click_generate_and_wait_for_a_new_image(page)
+        screenshot(page, "playground.png")
+
+
+def test_the_playground_live_against_the_simulator_with_the_spending_cap(tmp_path):
+    with serve(Simulator()) as base_url, jupyterlab(
+            tmp_path, COOKBOOK_MODE="live", OPENAI_API_KEY="sk-browser-test-dummy", OPENAI_BASE_URL=base_url,
+            COOKBOOK_BUDGET_USD=LIVE_BUDGET_USD) as url, chromium_page(tmp_path) as page:
+        run_all_cells(page, url)
+        assert "Mode: live" in page.locator(".jp-OutputArea-output").first.inner_text()
+        assert "Live: real API calls" in page.locator(".playground").inner_text()
+        click_generate_and_wait_for_a_new_image(page)
+        before = history_rows(page)
+        choose(page, "quality", "high")
+        choose(page, "size", "1536x1024")
+        choose(page, "n", "10")
+        page.locator(".playground .widget-button:has-text('Generate')").click()
+        page.wait_for_function("() => document.querySelector('.playground-status').innerText"
+                               ".startsWith('Spending cap:')", timeout=ACTION_MS)
+        assert history_rows(page) == before
+        screenshot(page, "playground-live.png")
