@@ -99,7 +99,8 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
 
     ``scenario`` names a simulated failure (a kind from ``simulator.ERRORS``, e.g.
     ``"insufficient_quota"``) that every request of this client meets, so lessons can show real
-    exception classes and bodies offline. Scenarios exist only where the simulator answers.
+    exception classes and bodies offline. A scenario is never sent to the real API: in live mode
+    it is answered like offline mode, and record mode records it from the simulator.
     """
     setup = Setup(mode or current_mode(), lesson, _record_from())
     if setup.mode not in MODES:
@@ -107,8 +108,10 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
     if scenario is not None:
         if scenario not in ERRORS:
             raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(ERRORS)}")
-        if setup.mode == "live" or (setup.mode == "record" and setup.record_from == "api"):
-            raise ModeError("Failure scenarios are simulated; they cannot be sent to the real API.")
+        if setup.mode == "live":
+            setup = Setup("offline", lesson, setup.record_from)
+        elif setup.mode == "record":
+            setup = Setup("record", lesson, "simulator")
     api_key, base_url = PLACEHOLDER_KEY, OPENAI_BASE_URL
     replayed: Optional[recording.Recording] = None
     if setup.mode in ("offline", "replay"):

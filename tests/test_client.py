@@ -139,5 +139,16 @@ def test_failure_scenarios_record_and_replay_as_the_sdks_exceptions(recordings, 
 
 def test_failure_scenarios_never_reach_the_real_api(recordings, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    with pytest.raises(client_module.ModeError):
-        client_module.make_client("triage", mode="live", scenario="insufficient_quota")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    live = client_module.make_client("triage", mode="live", scenario="insufficient_quota", quiet=True,
+                                     max_retries=0)
+    with pytest.raises(openai.RateLimitError) as info:
+        generate(live)
+    assert info.value.code == "insufficient_quota"
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "api")
+    recorder = client_module.make_client("triage", mode="record", scenario="insufficient_quota", quiet=True,
+                                         max_retries=0)
+    with pytest.raises(openai.RateLimitError):
+        generate(recorder)
+    document = json.loads((recordings / "triage.new.json").read_text())
+    assert document["sources"] == ["simulator"]
