@@ -161,6 +161,34 @@ def _shrink_if_image(value: Any) -> Any:
         return value
 
 
+# --- JSON Lines bodies ------------------------------------------------------------------------
+# A Batch file download is JSON Lines, not JSON. It is stored as {"$jsonl": [line, ...]} so the
+# images inside its lines are shrunk like any others, and replay writes it back one line per object.
+JSONL_KEY = "$jsonl"
+JSONL_MEDIA_TYPE = "application/jsonl"
+
+
+def jsonl_payload(lines: Iterable[Any]) -> dict:
+    return {JSONL_KEY: list(lines)}
+
+
+def is_jsonl_payload(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {JSONL_KEY}
+
+
+def jsonl_bytes(payload: dict) -> bytes:
+    return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in payload[JSONL_KEY]).encode()
+
+
+def parse_jsonl(body: bytes) -> Optional[dict]:
+    """The stored form of a body holding one JSON object per line; None for any other body."""
+    try:
+        lines = [json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip()]
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return jsonl_payload(lines) if lines and all(isinstance(line, dict) for line in lines) else None
+
+
 def shrink_images(body: Any) -> Any:
     return _map_images(body, _shrink_if_image)
 

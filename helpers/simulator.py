@@ -583,6 +583,10 @@ class Simulator:
             return self._respond(_json_body(body), seed)
         if method == "GET" and path.startswith("/v1/models/"):
             return _model(path[len("/v1/models/"):])
+        if path.startswith(("/v1/files", "/v1/batches")):
+            from . import sim_batches  # imported here: it builds on this module
+
+            return sim_batches.route(self, method, path, content_type, body, seed)
         raise _reject("not_found", message=f"The simulator has no route for {method} {path}.")
 
     def _take_slots(self, images: int) -> None:

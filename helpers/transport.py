@@ -51,6 +51,10 @@ def to_httpx(stored: rec.StoredResponse, request: httpx2.Request, *, event_delay
         headers["content-type"] = "text/event-stream"
         return httpx2.Response(stored.status, headers=headers, stream=_EventStream(stored.sse, event_delay),
                                request=request)
+    if rec.is_jsonl_payload(stored.json):
+        if headers.get("content-type", "application/json").startswith("application/json"):
+            headers["content-type"] = rec.JSONL_MEDIA_TYPE  # the simulator's answers are labelled JSON
+        return httpx2.Response(stored.status, headers=headers, content=rec.jsonl_bytes(stored.json), request=request)
     headers.setdefault("content-type", "application/json")
     return httpx2.Response(stored.status, headers=headers, json=stored.json, request=request)
 
@@ -62,6 +66,9 @@ def from_httpx(response: httpx2.Response) -> rec.StoredResponse:
     media = headers.get("content-type", "").split(";")[0].strip()
     if media == "text/event-stream":
         return rec.StoredResponse(response.status_code, headers, sse=wire.decode_sse(body))
+    lines = rec.parse_jsonl(body) if media not in ("", "application/json") else None
+    if lines is not None:
+        return rec.StoredResponse(response.status_code, headers, json=lines)
     try:
         payload = response.json() if body else None
     except ValueError:

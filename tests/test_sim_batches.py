@@ -1,0 +1,178 @@
+"""The simulator's Files and Batch API through the SDK, and JSON Lines downloads through record and replay."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import openai
+import pytest
+from openai.types import Batch, FileObject, ImagesResponse
+
+from helpers import bulk, recording as rec, registry, transport
+from helpers.simulator import SIMULATED, Simulator
+from tests.conftest import sdk_client
+
+MODEL = registry.LESSON_IMAGE_MODEL
+NO_BATCH = next(m.id for m in registry.image_models()
+                if m.capabilities and m.capabilities.batch is False and m.is_available)
+
+
+class Validating(httpx2.BaseTransport):
+    """The simulator's transport, keeping every JSON answer so tests can validate it with SDK types."""
+
+    def __init__(self, simulator: Simulator):
+        self.inner, self.answers = transport.SimulatorTransport(simulator), []
+
+    def handle_request(self, request):
+        stored = self.inner.answer(request)
+        self.answers.append((request.method, request.url.path, stored))
+        return transport.to_httpx(stored, request)
+
+
+def good_lines(n=3):
+    return bulk.batch_jsonl([bulk.Job(f"k{i}", f"Draw a boat, number {i}") for i in range(n)], MODEL)
+
+
+def line(custom_id, **body):
+    return json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/images/generations",
+                       "body": {"model": MODEL, "prompt": "Draw a boat", **body}}).encode() + b"\n"
+
+
+@pytest.fixture
+def sim():
+    return Validating(Simulator())
+
+
+def start(sim, data, endpoint="/v1/images/generations"):
+    client = sdk_client(sim)
+    uploaded = client.files.create(file=("requests.jsonl", data), purpose="batch")
+    return client, client.batches.create(input_file_id=uploaded.id, endpoint=endpoint, completion_window="24h")
+
+
+def test_upload_answers_a_file_object(sim):
+    data = good_lines()
+    uploaded = sdk_client(sim).files.create(file=("requests.jsonl", data), purpose="batch")
+    assert uploaded.bytes == len(data) and uploaded.purpose == "batch" and uploaded.filename == "requests.jsonl"
+    FileObject.model_validate(sim.answers[-1][2].json)
+    assert sdk_client(sim).files.retrieve(uploaded.id) == uploaded
+
+
+def test_a_batch_moves_one_status_per_poll_and_every_answer_validates(sim):
+    client, batch = start(sim, good_lines(3))
+    assert batch.status == "validating" and batch.endpoint == "/v1/images/generations" and batch.model == MODEL
+    statuses = [batch.status]
+    while batch.status != "completed":
+        batch = client.batches.retrieve(batch.id)
+        statuses.append(batch.status)
+    assert statuses == ["validating", "in_progress", "finalizing", "completed"]
+    assert (batch.request_counts.total, batch.request_counts.completed, batch.request_counts.failed) == (3, 3, 0)
+    assert batch.error_file_id is None and batch.output_file_id
+    assert batch.created_at < batch.in_progress_at < batch.finalizing_at < batch.completed_at
+    for method, path, stored in sim.answers:
+        if path.startswith("/v1/batches"):
+            Batch.model_validate(stored.json)
+        elif method == "POST" or path.count("/") == 3:
+            FileObject.model_validate(stored.json)
+
+
+def test_results_are_jsonl_lines_with_image_bodies(sim):
+    client, batch = start(sim, good_lines(2))
+    for _ in range(3):
+        batch = client.batches.retrieve(batch.id)
+    output = client.files.retrieve(batch.output_file_id)
+    assert output.purpose == "batch_output"
+    text = client.files.content(batch.output_file_id).text
+    assert output.bytes == len(text.encode())
+    records = [json.loads(row) for row in text.splitlines()]
+    assert [r["custom_id"] for r in records] == ["k0", "k1"]
+    for record in records:
+        assert set(record) == {"id", "custom_id", "response", "error"} and record["error"] is None
+        assert record["response"]["status_code"] == 200 and record["response"]["request_id"].startswith("req_")
+        ImagesResponse.model_validate(record["response"]["body"])
+    assert [r.ok for r in bulk.read_batch_results(text)] == [True, True]
+
+
+def test_failed_lines_go_to_the_error_file(sim):
+    data = line("good") + line("bad-size", size="512x512") + line("no-batch", model=NO_BATCH) + line("streamed", stream=True)
+    client, batch = start(sim, data)
+    for _ in range(3):
+        batch = client.batches.retrieve(batch.id)
+    assert (batch.request_counts.completed, batch.request_counts.failed) == (1, 3)
+    errors = {r.custom_id: r for r in bulk.read_batch_results(client.files.content(batch.error_file_id).text)}
+    assert errors["bad-size"].status_code == 400 and "512x512" in errors["bad-size"].message
+    assert errors["no-batch"].status_code is None and "does not support the Batch API" in errors["no-batch"].message
+    assert "cannot stream" in errors["streamed"].message
+    assert all(SIMULATED in r.message for r in errors.values())
+    assert [r.custom_id for r in bulk.read_batch_results(client.files.content(batch.output_file_id).text)] == ["good"]
+
+
+def test_edit_lines_are_not_run(sim):
+    client, batch = start(sim, line("e").replace(b"generations", b"edits"), endpoint="/v1/images/edits")
+    for _ in range(3):
+        batch = client.batches.retrieve(batch.id)
+    (result,) = bulk.read_batch_results(client.files.content(batch.error_file_id).text)
+    assert "unverified" in result.message and batch.output_file_id is None
+
+
+def test_unreadable_lines_fail_the_whole_batch(sim):
+    data = line("a") + line("a") + b"not json\n"
+    client, batch = start(sim, data)
+    batch = client.batches.retrieve(batch.id)
+    assert batch.status == "failed" and batch.failed_at
+    assert [(e.line, e.code) for e in batch.errors.data] == [(2, "duplicate_custom_id"), (3, "invalid_json_line")]
+    Batch.model_validate(sim.answers[-1][2].json)
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(completion_window="1h"), "Supported values are: '24h'"),
+    (dict(endpoint="/v1/embeddings"), "image batches only"),
+    (dict(input_file_id="file-missing"), "No such File"),
+])
+def test_bad_batch_requests_are_refused(sim, change, match):
+    client = sdk_client(sim)
+    uploaded = client.files.create(file=("requests.jsonl", good_lines(1)), purpose="batch")
+    params = {**dict(input_file_id=uploaded.id, endpoint="/v1/images/generations", completion_window="24h"), **change}
+    with pytest.raises(openai.APIStatusError, match=match):
+        client.batches.create(**params)
+
+
+def test_a_batch_file_must_be_json_lines(sim):
+    with pytest.raises(openai.BadRequestError, match="JSON Lines"):
+        sdk_client(sim).files.create(file=("requests.jsonl", b"\xff\xfe"), purpose="batch")
+
+
+def test_jsonl_downloads_record_and_replay_to_the_same_text(tmp_path):
+    path = tmp_path / "lesson.json"
+    recorder = transport.RecordingTransport(transport.SimulatorTransport(Simulator()), rec.Recording(path),
+                                            rec.SIMULATOR)
+    client, batch = start(recorder, good_lines(2))
+    for _ in range(3):
+        batch = client.batches.retrieve(batch.id)
+    recorded = client.files.content(batch.output_file_id)
+    stored = json.loads(path.read_text())["interactions"][-1]["response"]
+    assert rec.is_jsonl_payload(stored["json"])
+    assert "$image" in json.dumps(stored), "images inside JSONL lines are stored as thumbnails"
+
+    replay = sdk_client(transport.ReplayTransport(rec.Recording.load(path)))
+    replayed = replay.files.content(batch.output_file_id)
+    assert replayed.response.headers["content-type"] == rec.JSONL_MEDIA_TYPE
+    recorded_lines = [json.loads(row) for row in recorded.text.splitlines()]
+    replayed_lines = [json.loads(row) for row in replayed.text.splitlines()]
+    assert [r["custom_id"] for r in replayed_lines] == [r["custom_id"] for r in recorded_lines]
+    assert replayed_lines[0]["response"]["request_id"] == recorded_lines[0]["response"]["request_id"]
+    assert replayed.text == replay.files.content(batch.output_file_id).text
+
+
+def test_stored_jsonl_is_written_back_byte_for_byte():
+    text = b'{"a":1,"b":{"c":[1,2]}}\n{"d":"e"}\n'
+    payload = rec.parse_jsonl(text)
+    assert rec.jsonl_bytes(payload) == text
+    assert rec.parse_jsonl(b"plain text") is None and rec.parse_jsonl(b"[1]\n") is None
+
+
+def test_from_httpx_keeps_jsonl_and_still_wraps_other_text():
+    jsonl = httpx2.Response(200, content=b'{"a":1}\n{"b":2}\n', headers={"content-type": "application/octet-stream"})
+    assert transport.from_httpx(jsonl).json == rec.jsonl_payload([{"a": 1}, {"b": 2}])
+    plain = httpx2.Response(200, content=b"hello", headers={"content-type": "text/plain"})
+    assert transport.from_httpx(plain).json == {"text": "hello"}
