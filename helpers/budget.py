@@ -7,6 +7,7 @@ COOKBOOK_ALLOW_UNPRICED=1, because an unknown price cannot be checked against a 
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -31,25 +32,52 @@ def _int(value: Any, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-def _image_request_cost(model: str, params: dict, what: str) -> ExpectedCost:
+def _image_request_cost(model: str, params: dict, what: str, *, batch: bool = False) -> ExpectedCost:
     quality = params.get("quality") or "auto"
     size = params.get("size") or "auto"
     images = _int(params.get("n"), 1)
     partials = _int(params.get("partial_images"), 0) if str(params.get("stream")).lower() == "true" else 0
     if model not in registry.MODELS:
         return ExpectedCost(None, f"{what} with {model!r}, which the registry does not know")
-    est = pricing.estimate(model, quality, size, images=images, partial_images=partials)
+    est = pricing.estimate(model, quality, size, images=images, partial_images=partials, batch=batch)
     detail = f"{what}: {images} x {model} {quality} {size}" + (f" + {partials} partial(s)" if partials else "")
     if est.assumption:
         detail += f" ({est.assumption})"
     return ExpectedCost(est.upper, detail)
 
 
-def expected_cost(request: dict) -> ExpectedCost:
-    """Expected cost of a normalised request (see recording.normalise_request)."""
+def batch_file_cost(jsonl: bytes) -> ExpectedCost:
+    """Expected cost of a Batch input file: every line priced at the model's Batch rate."""
+    total, unpriced = 0.0, []
+    lines = [json.loads(line) for line in jsonl.splitlines() if line.strip()]
+    for line in lines:
+        if not line.get("url", "").endswith("/images/generations"):
+            unpriced.append(f"{line.get('custom_id')}: {line.get('url')}")
+            continue
+        body = line.get("body", {})
+        cost = _image_request_cost(body.get("model", ""), body, "batch line", batch=True)
+        if cost.usd is None:
+            unpriced.append(f"{line.get('custom_id')}: {cost.description}")
+        else:
+            total += cost.usd
+    if unpriced:
+        return ExpectedCost(None, f"Batch input file with {len(unpriced)} unpriced line(s): {unpriced[0]}")
+    return ExpectedCost(total, f"Batch input file: {len(lines)} image generation line(s) at Batch rates")
+
+
+def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> ExpectedCost:
+    """Expected cost of a normalised request (see recording.normalise_request).
+
+    ``uploads`` holds the raw uploaded files by form field; a Batch input file is priced when it is
+    uploaded, because that is the last point before the work is committed that the client sees it.
+    """
     path = request["path"]
     if request["method"] == "GET":
         return ExpectedCost(0.0, f"GET {path} is free")
+    if path.endswith("/files") and request.get("form", {}).get("purpose") == "batch" and uploads:
+        return batch_file_cost(uploads.get("file", b""))
+    if path.endswith("/batches"):
+        return ExpectedCost(0.0, "creating a batch: its lines were priced when the input file was uploaded")
     if path.endswith("/images/generations"):
         body = request.get("json", {})
         body = {**body, "stream": str(body.get("stream", False)).lower()}

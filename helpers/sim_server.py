@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
-from . import wire
+from . import recording, wire
 from .simulator import SIMULATED, Simulator
 
 LOOPBACK = "127.0.0.1"
@@ -56,9 +56,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     def _send_json(self, status: int, body: dict | None, headers) -> None:
-        payload = json.dumps(body).encode()
+        media = "application/json"
+        if recording.is_jsonl_payload(body):  # a file download (Batch results): send the file itself
+            payload, media = recording.jsonl_bytes(body), recording.JSONL_MEDIA_TYPE
+        else:
+            payload = json.dumps(body).encode()
         self.send_response(status)
-        self._send_headers(headers, {"Content-Type": "application/json", "Content-Length": str(len(payload))})
+        self._send_headers(headers, {"Content-Type": media, "Content-Length": str(len(payload))})
         self.wfile.write(payload)
 
     def _send_headers(self, headers, framing: dict[str, str]) -> None:

@@ -160,7 +160,10 @@ class SpendingCapTransport(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         normalised = read_request(request)
-        expected = budget_module.expected_cost(normalised)
+        content_type = request.headers.get("content-type", "")
+        uploads = ({p.name: p.data for p in wire.parse_multipart(content_type, request.content) if p.is_file}
+                   if content_type.startswith("multipart/form-data") else None)
+        expected = budget_module.expected_cost(normalised, uploads)
         self.cap.check(expected)
         response = self.inner.handle_request(request)
         if response.headers.get("content-type", "").startswith("text/event-stream"):

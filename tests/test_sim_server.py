@@ -171,3 +171,21 @@ def test_a_simulator_failure_is_a_500_that_is_not_retried():
         with pytest.raises(openai.InternalServerError) as info:
             client.images.generate(model=MINI, prompt="A red fox")
     assert info.value.body["message"].startswith("(simulated) ") and Broken.calls == 1
+
+
+def test_batch_results_download_as_a_jsonl_file_over_http():
+    line = {"custom_id": "one", "method": "POST", "url": "/v1/images/generations",
+            "body": {"model": MINI, "prompt": "A red fox", "quality": "low", "size": "1024x1024"}}
+    with serve(Simulator()) as url:
+        client = openai.OpenAI(base_url=url, api_key="sk-test", max_retries=0)
+        upload = client.files.create(file=("in.jsonl", (json.dumps(line) + "\n").encode()), purpose="batch")
+        batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/images/generations",
+                                      completion_window="24h")
+        for _ in range(10):
+            batch = client.batches.retrieve(batch.id)
+            if batch.status == "completed":
+                break
+        content = client.files.content(batch.output_file_id)
+    lines = [json.loads(raw) for raw in content.text.splitlines()]
+    assert [entry["custom_id"] for entry in lines] == ["one"]
+    assert lines[0]["response"]["status_code"] == 200

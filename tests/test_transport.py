@@ -158,3 +158,19 @@ def test_the_spending_cap_refuses_what_it_cannot_price(images_response):
     with pytest.raises(budget.BudgetExceeded, match="COOKBOOK_ALLOW_UNPRICED"):
         client.images.generate(model="gpt-image-2.5-flare", prompt="p")
     assert fake.requests == []
+
+
+def test_the_spending_cap_prices_a_batch_file_at_batch_rates_when_it_is_uploaded():
+    line = {"custom_id": "a", "method": "POST", "url": "/v1/images/generations",
+            "body": {"model": "gpt-image-1-mini", "prompt": "p", "quality": "low", "size": "1024x1024"}}
+    jsonl = ("\n".join(json.dumps({**line, "custom_id": str(i)}) for i in range(10)) + "\n").encode()
+    fake = FakeAPI(httpx2.Response(200, json={"id": "file-1", "object": "file", "bytes": len(jsonl), "created_at": 1,
+                                              "filename": "b.jsonl", "purpose": "batch", "status": "processed"}))
+    cap = budget.SpendingCap(limit_usd=0.04)
+    client = sdk_client(transport.SpendingCapTransport(httpx2.MockTransport(fake), cap))
+    client.files.create(file=("b.jsonl", jsonl), purpose="batch")
+    # 10 lines x the larger official figure for mini low square ($0.005) at the Batch guide's 50%.
+    assert cap.spent_usd == pytest.approx(10 * 0.005 * 0.5)
+    with pytest.raises(budget.BudgetExceeded, match="Batch input file"):
+        client.files.create(file=("b.jsonl", jsonl), purpose="batch")
+    assert len(fake.requests) == 1
