@@ -74,7 +74,8 @@ class Estimate:
         return max(known) if known else None
 
 
-def _field(obj: Any, name: str, default: Any = None) -> Any:
+def field_of(obj: Any, name: str, default: Any = None) -> Any:
+    """A field of an SDK response object or of its plain-dict form (recordings, JSON)."""
     if obj is None:
         return default
     if isinstance(obj, dict):
@@ -84,18 +85,18 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 
 def usage_tokens(usage: Any) -> UsageTokens:
     """Read an Images ``usage`` block or a Responses ``tool_usage.image_gen`` block (object or dict)."""
-    in_details = _field(usage, "input_tokens_details")
-    out_details = _field(usage, "output_tokens_details")
-    cached = _field(usage, "cached_tokens_details")
-    cached_text = _field(cached, "cached_text_tokens", 0) or 0
-    cached_image = _field(cached, "cached_image_tokens", 0) or 0
-    text_in = (_field(in_details, "text_tokens", 0) or 0) - cached_text
-    image_in = (_field(in_details, "image_tokens", 0) or 0) - cached_image
+    in_details = field_of(usage, "input_tokens_details")
+    out_details = field_of(usage, "output_tokens_details")
+    cached = field_of(usage, "cached_tokens_details")
+    cached_text = field_of(cached, "cached_text_tokens", 0) or 0
+    cached_image = field_of(cached, "cached_image_tokens", 0) or 0
+    text_in = (field_of(in_details, "text_tokens", 0) or 0) - cached_text
+    image_in = (field_of(in_details, "image_tokens", 0) or 0) - cached_image
     if out_details is not None:
-        image_out = _field(out_details, "image_tokens", 0) or 0
-        text_out = _field(out_details, "text_tokens", 0) or 0
+        image_out = field_of(out_details, "image_tokens", 0) or 0
+        text_out = field_of(out_details, "text_tokens", 0) or 0
     else:
-        image_out, text_out = _field(usage, "output_tokens", 0) or 0, 0
+        image_out, text_out = field_of(usage, "output_tokens", 0) or 0, 0
     return UsageTokens(max(text_in, 0), max(image_in, 0), cached_text, cached_image, image_out, text_out)
 
 
@@ -370,22 +371,22 @@ class ResponseCost:
 
 def tool_model_of(response: Any) -> str:
     """The image model the response's image_generation tool ran (the SDK default when none is named)."""
-    for tool in _field(response, "tools", None) or ():
-        if _field(tool, "type") == "image_generation":
-            return _field(tool, "model") or registry.IMAGE_TOOL_DEFAULT_MODEL
+    for tool in field_of(response, "tools", None) or ():
+        if field_of(tool, "type") == "image_generation":
+            return field_of(tool, "model") or registry.IMAGE_TOOL_DEFAULT_MODEL
     return registry.IMAGE_TOOL_DEFAULT_MODEL
 
 
 def cost_of_response(response: Any) -> ResponseCost:
     """Price ``tool_usage.image_gen`` with the tool's image model and ``usage`` with the mainline model."""
     tool_model = tool_model_of(response)
-    image_gen = _field(_field(response, "tool_usage"), "image_gen")
+    image_gen = field_of(field_of(response, "tool_usage"), "image_gen")
     tool_cost = cost_of_usage(tool_model, image_gen if image_gen is not None else UsageTokens())
-    usage = _field(response, "usage")
-    tokens_in = _field(usage, "input_tokens", 0) or 0
-    tokens_out = _field(usage, "output_tokens", 0) or 0
-    cached = _field(_field(usage, "input_tokens_details"), "cached_tokens", 0) or 0
-    mainline_id = _field(response, "model", "")
+    usage = field_of(response, "usage")
+    tokens_in = field_of(usage, "input_tokens", 0) or 0
+    tokens_out = field_of(usage, "output_tokens", 0) or 0
+    cached = field_of(field_of(usage, "input_tokens_details"), "cached_tokens", 0) or 0
+    mainline_id = field_of(response, "model", "")
     record = registry.MODELS.get(mainline_id)
     rates = record.token_prices if record else None
     mainline = None

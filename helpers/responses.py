@@ -24,6 +24,7 @@ from openai.types.responses.tool_param import ImageGeneration
 from PIL import Image
 
 from . import imaging, pricing, registry
+from .pricing import field_of
 
 IMAGE_CALL = "image_generation_call"
 TOOL_TYPE = "image_generation"
@@ -101,18 +102,18 @@ class ImageCall:
 
     @classmethod
     def from_item(cls, item: Any) -> "ImageCall":
-        if _get(item, "type") != IMAGE_CALL:
-            raise ValueError(f"not an {IMAGE_CALL} item: type is {_get(item, 'type')!r}")
+        if field_of(item, "type") != IMAGE_CALL:
+            raise ValueError(f"not an {IMAGE_CALL} item: type is {field_of(item, 'type')!r}")
         return cls(
-            id=_get(item, "id"),
-            status=_get(item, "status"),
-            image_b64=_get(item, "result"),
-            revised_prompt=_get(item, "revised_prompt"),
-            action=_get(item, "action"),
-            size=_get(item, "size"),
-            quality=_get(item, "quality"),
-            error=_call_error(_get(item, "error")),
-            output_format=_get(item, "output_format"),
+            id=field_of(item, "id"),
+            status=field_of(item, "status"),
+            image_b64=field_of(item, "result"),
+            revised_prompt=field_of(item, "revised_prompt"),
+            action=field_of(item, "action"),
+            size=field_of(item, "size"),
+            quality=field_of(item, "quality"),
+            error=_call_error(field_of(item, "error")),
+            output_format=field_of(item, "output_format"),
         )
 
     def __str__(self) -> str:
@@ -122,38 +123,30 @@ class ImageCall:
         return " | ".join(shown)
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if obj is None:
-        return default
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def _call_error(error: Any) -> Optional[CallError]:
     if error is None:
         return None
-    details = _get(error, "moderation_details")
+    details = field_of(error, "moderation_details")
     return CallError(
-        type=_get(error, "type") or "error",
-        message=_get(error, "message") or "",
-        code=_get(error, "code"),
-        param=_get(error, "param"),
-        moderation_stage=_get(details, "moderation_stage"),
-        categories=tuple(_get(details, "categories") or ()),
+        type=field_of(error, "type") or "error",
+        message=field_of(error, "message") or "",
+        code=field_of(error, "code"),
+        param=field_of(error, "param"),
+        moderation_stage=field_of(details, "moderation_stage"),
+        categories=tuple(field_of(details, "categories") or ()),
     )
 
 
 def image_calls(response: Any) -> list[ImageCall]:
     """Every ``image_generation_call`` in a response's output, in order (object or dict)."""
-    return [ImageCall.from_item(item) for item in _get(response, "output") or () if _get(item, "type") == IMAGE_CALL]
+    return [ImageCall.from_item(item) for item in field_of(response, "output") or () if field_of(item, "type") == IMAGE_CALL]
 
 
 def first_image(response: Any) -> str:
     """The base64 image of the response's first image call; a clear error when there is none."""
     calls = image_calls(response)
     if not calls:
-        kinds = ", ".join(str(_get(item, "type")) for item in _get(response, "output") or ()) or "nothing"
+        kinds = ", ".join(str(field_of(item, "type")) for item in field_of(response, "output") or ()) or "nothing"
         raise ImageCallFailed(f"The response holds no {IMAGE_CALL} (its output: {kinds}). The mainline model "
                               "chose not to call the tool: ask for an image explicitly, or force it with "
                               "tool_choice={'type': 'image_generation'}.")
@@ -320,13 +313,13 @@ class ToolCost:
 
 def tool_cost(response: Any, tool_model: str) -> ToolCost:
     """Price a Responses call: ``tool_usage.image_gen`` with ``tool_model``'s rates, ``usage`` with the mainline's."""
-    image_gen = _get(_get(response, "tool_usage"), "image_gen")
+    image_gen = field_of(field_of(response, "tool_usage"), "image_gen")
     tokens = pricing.usage_tokens(image_gen) if image_gen is not None else None
     image = pricing.cost_of_usage(tool_model, tokens) if tokens is not None else None
-    usage = _get(response, "usage")
-    mainline = _get(response, "model")
-    tokens_in = _get(usage, "input_tokens", 0) or 0
-    tokens_out = _get(usage, "output_tokens", 0) or 0
+    usage = field_of(response, "usage")
+    mainline = field_of(response, "model")
+    tokens_in = field_of(usage, "input_tokens", 0) or 0
+    tokens_out = field_of(usage, "output_tokens", 0) or 0
     return ToolCost(tool_model, image, tokens, mainline, tokens_in, tokens_out,
                     _mainline_usd(mainline, tokens_in, tokens_out))
 

@@ -16,49 +16,23 @@ import argparse
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from agenda import GUIDE, NOTEBOOKS, ROOT, write_embedded
 
-from helpers import budget, pricing, registry
+from helpers import budget, pricing, registry, run_plan
 
 RECORDINGS = NOTEBOOKS / "recordings"
 MARKER = "kit-costs"
 
 
-@dataclass(frozen=True)
-class NotebookCost:
-    stem: str
-    sent: int
-    priced_usd: float
-    unpriced: tuple[str, ...]
-    simulated_failures: int
-
-    @property
-    def total(self) -> Optional[float]:
-        return None if self.unpriced else self.priced_usd
-
-
-def notebook_cost(stem: str, recording: Optional[dict]) -> NotebookCost:
+def notebook_cost(stem: str, recording: Optional[dict]) -> run_plan.Plan:
     """Price the requests of one notebook's recording (None: the notebook makes no recorded requests)."""
-    sent, priced, unpriced, simulated = 0, 0.0, [], 0
-    for interaction in (recording or {}).get("interactions", []):
-        request = interaction["request"]
-        if request.get("scenario"):
-            simulated += 1
-            continue
-        sent += 1
-        expected = budget.expected_cost(request)
-        if expected.usd is None:
-            unpriced.append(expected.description)
-        else:
-            priced += expected.usd
-    return NotebookCost(stem, sent, priced, tuple(unpriced), simulated)
+    return run_plan.plan_interactions(stem, f"{stem}.json", (recording or {}).get("interactions", []))
 
 
-def read_costs(notebooks_dir: Path = NOTEBOOKS, recordings_dir: Path = RECORDINGS) -> list[NotebookCost]:
+def read_costs(notebooks_dir: Path = NOTEBOOKS, recordings_dir: Path = RECORDINGS) -> list[run_plan.Plan]:
     costs = []
     for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb")):
         recording = Path(recordings_dir) / f"{path.stem}.json"
@@ -67,26 +41,27 @@ def read_costs(notebooks_dir: Path = NOTEBOOKS, recordings_dir: Path = RECORDING
     return costs
 
 
-def _usd(cost: NotebookCost) -> str:
-    if not cost.unpriced:
-        return pricing.usd(cost.priced_usd)
-    return f"{pricing.usd(cost.priced_usd)} + {len(cost.unpriced)} {registry.NOT_FOUND}"
+def _usd(priced_usd: float, unpriced: int) -> str:
+    return pricing.usd(priced_usd) + (f" + {unpriced} {registry.NOT_FOUND}" if unpriced else "")
 
 
-def costs_markdown(costs: list[NotebookCost], cap_usd: float = budget.DEFAULT_BUDGET_USD) -> str:
+def costs_markdown(plans: list[run_plan.Plan], cap_usd: float = budget.DEFAULT_BUDGET_USD) -> str:
     lines = [f"Prices as of {registry.AS_OF}, from `helpers/registry.py`; each request priced as the spending cap "
              "does before sending (the larger of the two estimates, output only: an upper bound).", "",
              "| Notebook | Requests sent live | Expected cost | Simulated failures (never sent) |",
              "|---|---:|---:|---:|"]
-    for cost in costs:
-        lines.append(f"| `{cost.stem}` | {cost.sent} | {_usd(cost)} | {cost.simulated_failures} |")
-    whole = NotebookCost("all", sum(c.sent for c in costs), sum(c.priced_usd for c in costs),
-                         tuple(d for c in costs for d in c.unpriced), sum(c.simulated_failures for c in costs))
-    lines.append(f"| **Whole kit, one attendee** | {whole.sent} | {_usd(whole)} | {whole.simulated_failures} |")
+    for plan in plans:
+        lines.append(f"| `{plan.notebook}` | {len(plan.live)} | {_usd(plan.priced_usd, len(plan.unpriced))} | "
+                     f"{len(plan.requests) - len(plan.live)} |")
+    sent = sum(len(p.live) for p in plans)
+    simulated = sum(len(p.requests) - len(p.live) for p in plans)
+    whole = _usd(sum(p.priced_usd for p in plans), sum(len(p.unpriced) for p in plans))
+    lines.append(f"| **Whole kit, one attendee** | {sent} | {whole} | {simulated} |")
     lines += ["", f"Requests whose price is {registry.NOT_FOUND} in the registry (the cap refuses them unless "
               "`COOKBOOK_ALLOW_UNPRICED=1`):"]
-    lines += [f"- `{c.stem}`, {n} x {d}" for c in costs for d, n in Counter(c.unpriced).items()] or ["- none"]
-    over = [c.stem for c in costs if c.priced_usd > cap_usd]
+    lines += [f"- `{p.notebook}`, {n} x {d}" for p in plans
+              for d, n in Counter(r.description for r in p.unpriced).items()] or ["- none"]
+    over = [p.notebook for p in plans if p.priced_usd > cap_usd]
     lines += ["", f"Notebooks expected to exceed the default spending cap of {pricing.usd(cap_usd)} per kernel: "
               + (", ".join(f"`{s}`" for s in over) if over else "none") + "."]
     return "\n".join(lines)

@@ -120,9 +120,9 @@ def test_requests_are_priced_as_the_spending_cap_prices_them():
     requests = [generation(mini), generation(mini, "high", "1024x1536", n=2),
                 {"method": "GET", "path": f"/v1/models/{mini}"}]
     cost = kit_costs.notebook_cost("07_x", recording_of(*requests))
-    assert cost.sent == 3 and cost.unpriced == ()
-    assert cost.total == pytest.approx(sum(budget.expected_cost(r).usd for r in requests))
-    assert cost.total == pytest.approx(pricing.estimate(mini, "low", "1024x1024").upper
+    assert len(cost.live) == 3 and cost.unpriced == ()
+    assert cost.total_usd == pytest.approx(sum(budget.expected_cost(r).usd for r in requests))
+    assert cost.total_usd == pytest.approx(pricing.estimate(mini, "low", "1024x1024").upper
                                        + pricing.estimate(mini, "high", "1024x1536", images=2).upper)
 
 
@@ -131,7 +131,7 @@ def test_unpriced_requests_are_listed_as_not_found_and_scenarios_are_not_sent():
                     if m.is_available and m.per_image_prices is None and m.output_tokens is None)
     failing = dict(generation(registry.LESSON_IMAGE_MODEL), scenario="insufficient_quota")
     cost = kit_costs.notebook_cost("07_x", recording_of(generation(unpriced), failing))
-    assert cost.sent == 1 and cost.simulated_failures == 1 and cost.total is None
+    assert len(cost.live) == 1 and len(cost.requests) == 2 and cost.total_usd is None
     table = kit_costs.costs_markdown([cost])
     assert f"$0.0000 + 1 {registry.NOT_FOUND}" in table
     assert f"`07_x`, 1 x image generation: 1 x {unpriced}" in table
@@ -144,6 +144,6 @@ def test_notebooks_without_a_recording_cost_nothing_and_big_ones_are_flagged(tmp
     busy = recording_of(*[generation(mini, "high", "1024x1536", n=10)] * 3)
     (tmp_path / "08_busy.json").write_text(json.dumps(busy))
     costs = kit_costs.read_costs(tmp_path, tmp_path)
-    assert [(c.stem, c.sent, c.total) for c in costs][0] == ("07_quiet", 0, 0.0)
-    assert costs[1].total > budget.DEFAULT_BUDGET_USD
+    assert [(c.notebook, len(c.live), c.total_usd) for c in costs][0] == ("07_quiet", 0, 0.0)
+    assert costs[1].total_usd > budget.DEFAULT_BUDGET_USD
     assert "default spending cap of $1.0000 per kernel: `08_busy`." in kit_costs.costs_markdown(costs)
