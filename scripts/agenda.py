@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import nbformat
 
@@ -150,16 +150,21 @@ def write_embedded(path: Path, name: str, content: str) -> None:
         atomic_write_text(path, f"{before}{start}\n{content}\n{end}{after}")
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", action="store_true", help=f"refresh the agenda in {GUIDE.relative_to(ROOT)}")
-    args = parser.parse_args(argv)
-    table = agenda_text(read_lessons(), registry.lesson_image_model())
-    if args.write:
-        write_embedded(GUIDE, MARKER, table)
+def run_cli(argv: Optional[list[str]], description: str, marker: str, render: Callable[[], str]) -> int:
+    """Print ``render()``, or with --write refresh its copy between the guide's ``marker`` comments."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--write", action="store_true", help=f"refresh the copy in {GUIDE.relative_to(ROOT)}")
+    text = render()
+    if parser.parse_args(argv).write:
+        write_embedded(GUIDE, marker, text)
     else:
-        print(table)
+        print(text)
     return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    return run_cli(argv, __doc__.split("\n\n")[0], MARKER,
+                   lambda: agenda_text(read_lessons(), registry.lesson_image_model()))
 
 
 if __name__ == "__main__":

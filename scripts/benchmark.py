@@ -142,7 +142,7 @@ def bulk_run(jobs, limits, scale, model):
     clock = bulk.ScaledClock(scale)
     with serve(Simulator(clock=clock.now, images_per_minute=limits.images_per_minute)) as base_url, \
             tempfile.TemporaryDirectory() as run_dir:
-        client = openai.OpenAI(base_url=base_url, api_key="sk-benchmark-placeholder", max_retries=0)
+        client = openai.OpenAI(base_url=base_url, api_key="benchmark-placeholder", max_retries=0)
         report = bulk.run(jobs, client=client, model=model, run_dir=run_dir, limits=limits, clock=clock,
                           progress=False, say=lambda _message: None, cap=budget.SpendingCap(1000.0))
     starts = [i.started_at for i in report.items if i.status == bulk.SAVED]
@@ -154,7 +154,7 @@ def naive_run(jobs, limits, scale, model):
     starts, lost, refused = [], 0, 0
     began = clock.now()
     with serve(Simulator(clock=clock.now, images_per_minute=limits.images_per_minute)) as base_url:
-        client = openai.OpenAI(base_url=base_url, api_key="sk-benchmark-placeholder", max_retries=0)
+        client = openai.OpenAI(base_url=base_url, api_key="benchmark-placeholder", max_retries=0)
         for job in jobs:
             for _ in range(NAIVE_ATTEMPTS):
                 start = clock.now()

@@ -12,14 +12,13 @@ COOKBOOK_ALLOW_UNPRICED=1.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-from agenda import GUIDE, NOTEBOOKS, ROOT, write_embedded
+from agenda import NOTEBOOKS, run_cli
 
 from helpers import budget, pricing, registry, run_plan
 
@@ -68,15 +67,7 @@ def costs_markdown(plans: list[run_plan.Plan], cap_usd: float = budget.DEFAULT_B
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", action="store_true", help=f"refresh the table in {GUIDE.relative_to(ROOT)}")
-    args = parser.parse_args(argv)
-    table = costs_markdown(read_costs())
-    if args.write:
-        write_embedded(GUIDE, MARKER, table)
-    else:
-        print(table)
-    return 0
+    return run_cli(argv, __doc__.split("\n\n")[0], MARKER, lambda: costs_markdown(read_costs()))
 
 
 if __name__ == "__main__":

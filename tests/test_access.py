@@ -64,9 +64,9 @@ def test_live_key_problems_say_what_to_do(env, word):
 
 
 def test_project_check_masks_ids():
-    env = dict(LIVE, OPENAI_ORG_ID="org-ABCDEFGHIJKLMNOPQRST9876", OPENAI_PROJECT_ID="proj_ABCDEFGHIJKLMNOPQRS5432")
+    env = dict(LIVE, OPENAI_ORG_ID="org-canaryABCDEFGHIJKLMNO9876", OPENAI_PROJECT_ID="proj_canaryABCDEFGHIJKLM5432")
     text = str(access.check_project(mode="live", env=env))
-    assert "org-...9876" in text and "proj_...5432" in text and "ABCDEFGH" not in text
+    assert "org-...9876" in text and "proj_...5432" in text and "canary" not in text
     assert "project key" in text
 
 
