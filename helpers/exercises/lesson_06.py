@@ -1,0 +1,28 @@
+"""Check for the playground: fix a combination the playground refuses, using its own rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import playground, registry
+from . import Result, exercise
+
+
+def starting_settings() -> playground.Settings:
+    return playground.Settings(model=registry.lesson_image_model(), prompt="Draw a flat fox logo",
+                               output_format="jpeg", background="transparent", compression=80)
+
+
+@exercise("06.transparent_logo", title="Settings the playground will send for a transparent logo",
+          wrong_answer=starting_settings())
+def transparent_logo(answer: Any) -> Result:
+    if not isinstance(answer, playground.Settings):
+        return Result(False, "answer should be a playground.Settings; start from starting_settings() and use "
+                             "dataclasses.replace(...) to change fields.")
+    if answer.background != "transparent":
+        return Result(False, "the logo needs background='transparent'; fix the format instead of dropping it.")
+    found = playground.problems(answer)
+    if found:
+        return Result(False, "the playground still refuses it: " + " ".join(found))
+    return Result(True, f"{answer.output_format} keeps the alpha channel"
+                        + (" and compression is left out." if answer.compression is None else "."))
