@@ -36,6 +36,14 @@ def test_the_guides_agenda_is_the_scripts_output():
         "refresh it: python scripts/agenda.py --write")
 
 
+def test_the_guide_gives_the_readmes_quick_start_commands_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv && ")]
+    assert len(commands) == 2
+    guide = GUIDE.read_text()
+    assert all(command in guide for command in commands), "copy the README's quick-start commands exactly"
+
+
 def test_the_guides_cost_table_is_the_scripts_output():
     assert agenda.embedded(GUIDE.read_text(), "kit-costs") == run_script("kit_costs.py"), (
         "refresh it: python scripts/kit_costs.py --write")
