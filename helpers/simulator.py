@@ -133,10 +133,11 @@ def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value:
                                             f"{', '.join(caps.input_fidelity) if caps else 'no such value'}.")
 
 
-def _model_shut_down(model: str = "gpt-image-1") -> tuple[int, dict, dict]:
+def _model_shut_down(model: Optional[str] = None) -> tuple[int, dict, dict]:
     # The exact body is not found. The 400 status was reported
     # (https://github.com/learnpack/learnpack/issues/2078); type and code follow a third-party
     # description of the "expected" shape (https://alpha.hashtagplus.com/post/sCEmhGlE).
+    model = model or next(m.id for m in registry.image_models() if not m.is_available and m.lifecycle.successors)
     life = registry.get(model).lifecycle
     successors = f" Use {' or '.join(life.successors)} instead." if life.successors else ""
     return _error(400, _simulated(f"The model `{model}` was shut down on {life.shutdown_date}.{successors}"),
