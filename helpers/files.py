@@ -95,26 +95,41 @@ def _claim(folder: Path, stem: str, fmt: str) -> Path:
             number += 1
 
 
+def format_problems(model: str, *, output_format: str = "png", background: Optional[str] = None,
+                    output_compression: Optional[int] = None) -> list[str]:
+    """Why the API would refuse this background/compression for ``output_format``; empty when it would not.
+
+    The one place these rules live: the file checks, the playground and the Responses tool spec use it.
+    """
+    fmt = output_format.lower()
+    caps = registry.get(model).capabilities
+    found = []
+    if background == "transparent":
+        if caps is not None and caps.transparent_background == "no":
+            found.append(f"{model} does not support transparent backgrounds (source: {caps.source}).")
+        if fmt not in FORMATS_WITH_ALPHA:
+            found.append(f"A transparent background needs output_format {' or '.join(FORMATS_WITH_ALPHA)}; "
+                         f"{fmt} has no alpha channel (source: {FORMAT_RULES_SOURCE}).")
+    if output_compression is not None:
+        if fmt not in COMPRESSIBLE_FORMATS:
+            found.append(f"output_compression applies to {' and '.join(COMPRESSIBLE_FORMATS)} only, "
+                         f"not {fmt} (source: {FORMAT_RULES_SOURCE}).")
+        if isinstance(output_compression, bool) or not isinstance(output_compression, int) \
+                or not 0 <= output_compression <= 100:
+            found.append(f"output_compression is a level from 0 to 100 (0-100), got {output_compression!r} "
+                         f"(source: {FORMAT_RULES_SOURCE}).")
+    return found
+
+
 def check_format_options(model: str, *, output_format: str = "png", background: Optional[str] = None,
                          output_compression: Optional[int] = None) -> None:
     """Raise FormatRuleError if the API would refuse these options for ``model``; call before sending."""
-    fmt = output_format.lower()
     caps = registry.get(model).capabilities
     formats = caps.output_formats if caps else None
-    if formats is not None and fmt not in formats:
+    if formats is not None and output_format.lower() not in formats:
         raise FormatRuleError(f"{model} returns {', '.join(formats)}, not {output_format!r} "
                               f"(source: {caps.source}).")
-    if background == "transparent":
-        support = caps.transparent_background if caps else None
-        if support == "no":
-            raise FormatRuleError(f"{model} does not support transparent backgrounds (source: {caps.source}).")
-        if fmt not in FORMATS_WITH_ALPHA:
-            raise FormatRuleError(f"A transparent background needs output_format {' or '.join(FORMATS_WITH_ALPHA)}; "
-                                  f"{fmt} has no alpha channel (source: {FORMAT_RULES_SOURCE}).")
-    if output_compression is not None:
-        if fmt not in COMPRESSIBLE_FORMATS:
-            raise FormatRuleError(f"output_compression applies to {' and '.join(COMPRESSIBLE_FORMATS)} only, "
-                                  f"not {fmt} (source: {FORMAT_RULES_SOURCE}).")
-        if not 0 <= output_compression <= 100:
-            raise FormatRuleError(f"output_compression must be 0-100, got {output_compression} "
-                                  f"(source: {FORMAT_RULES_SOURCE}).")
+    found = format_problems(model, output_format=output_format, background=background,
+                            output_compression=output_compression)
+    if found:
+        raise FormatRuleError(found[0])

@@ -21,9 +21,9 @@ from typing import Any, Optional, Sequence
 
 import ipywidgets as widgets
 import openai
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from . import budget, display, pricing, registry
+from . import budget, display, edits, files, pricing, registry
 from .client import current_mode
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_inputs"
@@ -32,8 +32,6 @@ MASK_SHAPES = ("none", "rectangle", "ellipse")
 BACKGROUNDS = ("auto", "opaque", "transparent")
 FIDELITY_CHOICES = ("omit", "low", "high")
 COMPRESSION_CHOICES = (100, 90, 80, 70, 50)
-LOSSY_FORMATS = ("jpeg", "webp")
-ALPHA_FORMATS = ("png", "webp")
 GALLERY_MAX_SIDE = 1024
 DEFAULT_PROMPT = "Draw a red kite over a green hill, flat illustration"
 # The edit area of a mask: the middle of the picture, as fractions of width and height.
@@ -186,18 +184,11 @@ def problems(s: Settings, samples_dir: Path = SAMPLES_DIR) -> tuple[str, ...]:
     found += _offer("n", s.n, opts.n_values, s.model)
     if s.background not in BACKGROUNDS:
         found.append(f"background must be one of {', '.join(BACKGROUNDS)}, not {s.background!r}.")
-    elif s.background == "transparent":
-        if "transparent" not in opts.backgrounds:
-            found.append(f"Transparent backgrounds for {s.model}: "
-                         f"{registry.fmt(caps.transparent_background)} in the registry.")
-        if s.output_format not in ALPHA_FORMATS:
-            found.append(f"A transparent background needs png or webp: {s.output_format} has no alpha channel.")
-    if s.compression is not None:
-        if not 0 <= s.compression <= 100:
-            found.append(f"Compression is a percentage from 0 to 100, not {s.compression}.")
-        if s.output_format not in LOSSY_FORMATS:
-            found.append(f"Compression applies to jpeg and webp only ({s.output_format} is lossless): "
-                         "set it to omit, or pick jpeg or webp.")
+    elif s.background == "transparent" and "transparent" not in opts.backgrounds:
+        found.append(f"Transparent backgrounds for {s.model}: "
+                     f"{registry.fmt(caps.transparent_background)} in the registry.")
+    found += files.format_problems(s.model, output_format=s.output_format, background=s.background,
+                                  output_compression=s.compression)
     if s.mask not in MASK_SHAPES:
         found.append(f"mask must be one of {', '.join(MASK_SHAPES)}, not {s.mask!r}.")
     if s.input_fidelity not in FIDELITY_CHOICES:
@@ -253,13 +244,9 @@ def make_mask(size: tuple[int, int], shape: str) -> Optional[bytes]:
     if shape == "none":
         return None
     width, height = size
-    mask = Image.new("RGBA", size, (0, 0, 0, 255))
-    box = (MASK_BOX[0] * width, MASK_BOX[1] * height, MASK_BOX[2] * width - 1, MASK_BOX[3] * height - 1)
-    draw = ImageDraw.Draw(mask)
-    (draw.rectangle if shape == "rectangle" else draw.ellipse)(box, fill=(0, 0, 0, 0))
-    out = io.BytesIO()
-    mask.save(out, "PNG")
-    return out.getvalue()
+    box = (round(MASK_BOX[0] * width), round(MASK_BOX[1] * height),
+           round(MASK_BOX[2] * width), round(MASK_BOX[3] * height))
+    return (edits.rectangle_mask if shape == "rectangle" else edits.ellipse_mask)(size, box)
 
 
 # --- costs ---------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ Every function accepts SDK objects and plain dicts alike, so the same code reads
 from __future__ import annotations
 
 import base64
-import io
 import os
 import re
 import typing
@@ -21,9 +20,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
 from openai.types.responses.tool_param import ImageGeneration
-from PIL import Image
 
-from . import imaging, pricing, registry
+from . import files, imaging, pricing, registry
 from .pricing import field_of
 
 IMAGE_CALL = "image_generation_call"
@@ -44,8 +42,6 @@ _TOOL_HINTS = typing.get_type_hints(ImageGeneration)
 TOOL_PARAMS = frozenset(_TOOL_HINTS) - {"type"}
 SDK_CHOICES = {name: _sdk_values(_TOOL_HINTS[name])
                for name in ("action", "background", "moderation", "quality", "output_format", "input_fidelity")}
-COMPRESSIBLE_FORMATS = ("jpeg", "webp")
-TRANSPARENT_FORMATS = ("png", "webp")
 DATA_URL_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 _SIZE = re.compile(r"(\d+)x(\d+)")
 
@@ -176,18 +172,11 @@ def image_tool(**params: Any) -> dict:
     _supported("output_format", params.get("output_format"), caps.output_formats, model)
     _check_size(params.get("size"), caps, model)
     _check_fidelity(params.get("input_fidelity"), caps, model)
-    output_format = params.get("output_format", "png")
-    if params.get("background") == "transparent":
-        if output_format not in TRANSPARENT_FORMATS:
-            raise ToolSpecError(f"background='transparent' needs output_format png or webp, not {output_format}.")
-        if caps.transparent_background == "no":
-            raise ToolSpecError(f"{model} does not support transparent backgrounds.")
-    compression = params.get("output_compression")
-    if compression is not None:
-        if not isinstance(compression, int) or not 0 <= compression <= 100:
-            raise ToolSpecError(f"output_compression must be an integer from 0 to 100, got {compression!r}.")
-        if output_format not in COMPRESSIBLE_FORMATS:
-            raise ToolSpecError(f"output_compression applies to jpeg and webp only, not {output_format}.")
+    found = files.format_problems(model, output_format=params.get("output_format", "png"),
+                                  background=params.get("background"),
+                                  output_compression=params.get("output_compression"))
+    if found:
+        raise ToolSpecError(found[0])
     partials = params.get("partial_images")
     if partials is not None:
         low, high = caps.partial_images_range
@@ -259,22 +248,6 @@ def data_url(image: ImageSource) -> str:
     if media is None:
         raise ValueError(f"input images must be PNG, JPEG or WebP, not {picture.format}")
     return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def box_mask(size: tuple[int, int], box: tuple[int, int, int, int]) -> bytes:
-    """A PNG mask: opaque black everywhere, fully transparent (alpha 0, "edit here") inside ``box``.
-
-    Only the alpha channel matters to the API; black keeps the kept area visible when displayed.
-    """
-    width, height = size
-    left, top, right, bottom = box
-    if not (0 <= left < right <= width and 0 <= top < bottom <= height):
-        raise ValueError(f"box {box} does not fit inside a {width}x{height} image")
-    mask = Image.new("RGBA", size, (0, 0, 0, 255))
-    mask.paste((0, 0, 0, 0), box)
-    out = io.BytesIO()
-    mask.save(out, "PNG")
-    return out.getvalue()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from openai.types.responses.response_output_item import ImageGenerationCall
 from PIL import Image
 
-from helpers import pricing, registry, responses, simulator, transport
+from helpers import edits, pricing, registry, responses, simulator, transport
 from tests.conftest import sdk_client
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_inputs"
@@ -185,22 +185,9 @@ def test_data_url_refuses_what_the_api_would_refuse(tmp_path):
         responses.data_url(12)
 
 
-def test_box_mask_is_transparent_only_inside_the_box():
-    mask = Image.open(io.BytesIO(responses.box_mask((64, 32), (8, 4, 24, 20))))
-    assert mask.format == "PNG" and mask.size == (64, 32)
-    alpha = mask.getchannel("A")
-    assert alpha.getpixel((8, 4)) == 0 and alpha.getpixel((23, 19)) == 0
-    assert alpha.getpixel((24, 20)) == 255 and alpha.getpixel((0, 0)) == 255
-
-
-def test_box_mask_refuses_a_box_outside_the_image():
-    with pytest.raises(ValueError, match="does not fit"):
-        responses.box_mask((64, 64), (0, 0, 65, 10))
-
-
 def test_an_input_image_and_mask_go_through_the_tool(client):
     room = (SAMPLES / "room.png").read_bytes()
-    mask = responses.box_mask((1024, 1024), (96, 150, 456, 500))
+    mask = edits.rectangle_mask((1024, 1024), (96, 150, 456, 500))
     tool = responses.image_tool(model=MINI, quality="low", size="1024x1024", action="edit",
                                 input_image_mask={"image_url": responses.data_url(mask)})
     response = client.responses.create(model=MAINLINE, tools=[tool], input=[{"role": "user", "content": [
