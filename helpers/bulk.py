@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from . import budget, pricing, registry
 from .client import current_mode
-from .recording import atomic_write_bytes
+from .writes import atomic_write_bytes
 
 WINDOW_S = 60.0
 MANIFEST_NAME = "manifest.json"

@@ -21,8 +21,10 @@ from typing import Optional
 import httpx2
 import openai
 
-from . import budget, recording, transport
-from .simulator import ERRORS, Simulator
+from . import budget
+from .offline import recording, transport
+from .offline.errors import ERRORS
+from .offline.simulator import Simulator
 
 MODES = ("offline", "replay", "live", "record")
 RECORD_SOURCES = ("api", "simulator")

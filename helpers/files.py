@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import imaging, registry
-from .recording import atomic_write_bytes
+from .writes import atomic_write_bytes
 
 # COOKBOOK_OUTPUTS_DIR lets the test suite keep its saves out of the learner's folder.
 OUTPUTS_DIR = Path(os.environ.get("COOKBOOK_OUTPUTS_DIR")

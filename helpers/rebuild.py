@@ -24,7 +24,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from .client import RECORDINGS_DIR
-from .recording import atomic_write_text
+from .writes import atomic_write_text
 
 CELL_TIMEOUT_S = 300
 NBSTRIPOUT_ARGS = ["--keep-output", "--keep-count", "--keep-id",

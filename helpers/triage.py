@@ -22,10 +22,11 @@ from typing import Any, Optional
 
 import openai
 
-from . import registry, wire
+from . import registry
+from .offline import wire
 from .budget import BudgetExceeded
 from .client import ModeError
-from .recording import RecordingMismatch
+from .offline.recording import RecordingMismatch
 
 KINDS = (
     "invalid_api_key", "missing_api_key", "org_not_verified", "permission_denied", "rate_limit",
@@ -57,7 +58,7 @@ SRC_PARAMS = "[SDK] openai 3.52.0, openai/types/image_generate_params.py and ima
 SRC_SHUT_DOWN = ("400 status reported, https://github.com/learnpack/learnpack/issues/2078 (exact body not "
                  "found); lifecycle from the kit's registry")
 SRC_KEY = "[SDK] openai 3.52.0, openai/_client.py (401 -> AuthenticationError)"
-SRC_RECORDING = "the kit: helpers/recording.py (replay mode is strict; offline mode falls back to the simulator)"
+SRC_RECORDING = "the kit: helpers/offline/recording.py (replay mode is strict; offline mode falls back to the simulator)"
 SRC_BUDGET = "the kit: helpers/budget.py (COOKBOOK_BUDGET_USD, checked before anything is sent)"
 
 

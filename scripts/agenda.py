@@ -21,7 +21,7 @@ from typing import Callable, Optional
 import nbformat
 
 from helpers import exercises, registry
-from helpers.recording import atomic_write_text
+from helpers.writes import atomic_write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -35,9 +35,10 @@ import openai
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers import budget, bulk, recording, registry, transport  # noqa: E402
-from helpers.sim_server import serve  # noqa: E402
-from helpers.simulator import Simulator  # noqa: E402
+from helpers import budget, bulk, registry  # noqa: E402
+from helpers.offline import recording, transport  # noqa: E402
+from helpers.offline.server import serve  # noqa: E402
+from helpers.offline.simulator import Simulator  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 RECORDINGS = NOTEBOOKS / "recordings"

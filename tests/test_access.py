@@ -6,8 +6,10 @@ import httpx2
 import openai
 import pytest
 
-from helpers import access, registry, transport
-from helpers.simulator import Simulator, error_body
+from helpers import access, registry
+from helpers.offline import transport
+from helpers.offline.errors import error_body
+from helpers.offline.simulator import Simulator
 
 
 

@@ -26,8 +26,8 @@ from typing import Iterator
 
 import pytest
 
-from helpers.sim_server import serve
-from helpers.simulator import Simulator
+from helpers.offline.server import serve
+from helpers.offline.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "06_playground.ipynb"

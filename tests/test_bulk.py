@@ -12,8 +12,10 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import budget, bulk, pricing, registry, transport
-from helpers.simulator import Simulator, error_body
+from helpers import budget, bulk, pricing, registry
+from helpers.offline import transport
+from helpers.offline.errors import error_body
+from helpers.offline.simulator import Simulator
 from tests.conftest import sdk_client
 
 MODEL = registry.LESSON_IMAGE_MODEL

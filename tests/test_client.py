@@ -8,9 +8,10 @@ import openai
 import pytest
 from PIL import Image, ImageDraw
 
-from helpers import budget, client as client_module, recording as rec
-from helpers.sim_server import serve
-from helpers.simulator import Simulator
+from helpers import budget, client as client_module
+from helpers.offline import recording as rec
+from helpers.offline.server import serve
+from helpers.offline.simulator import Simulator
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_inputs"
 MINI = "gpt-image-1-mini"

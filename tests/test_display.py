@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 from traitlets.config import Config
 
 from helpers import display, imaging
+from helpers.offline import rendering
 
 JPEG_MIME = {"image/jpeg", "text/plain"}
 CONSTANT_REPR = "<IPython.core.display.Image object>"
@@ -57,7 +58,7 @@ def test_thumbnail_is_a_jpeg_within_max_side(size, max_side, expected):
 
 
 def test_thumbnail_is_small_and_deterministic():
-    picture = imaging.render_generated("a fox", 1024, 1024)
+    picture = rendering.render_generated("a fox", 1024, 1024)
     first = display.thumbnail_jpeg(picture)
     assert first == display.thumbnail_jpeg(picture)
     assert len(first) < 30_000
@@ -74,7 +75,7 @@ def test_transparency_is_flattened_onto_a_light_checkerboard():
 
 @pytest.mark.parametrize("kind", ["pil", "bytes", "base64", "str path", "Path"])
 def test_every_kind_of_image_gives_the_same_thumbnail(kind, tmp_path):
-    data = imaging.render_generated("a fox", 1024, 1024)
+    data = rendering.render_generated("a fox", 1024, 1024)
     path = tmp_path / "fox.png"
     path.write_bytes(data)
     source = {"pil": imaging.decode_image(data), "bytes": data, "base64": base64.b64encode(data).decode(),
@@ -102,14 +103,14 @@ def test_show_emits_only_a_small_jpeg_and_the_constant_repr(shell):
 
 def test_show_hero_size(shell, tmp_path):
     path = tmp_path / "hero.png"
-    path.write_bytes(imaging.render_generated("a fox", 1536, 1024))
+    path.write_bytes(rendering.render_generated("a fox", 1536, 1024))
     with capture_output() as captured:
         display.show(path, max_side=512)
     assert open_jpeg(captured.outputs[0].data["image/jpeg"]).size == (512, 341)
 
 
 def test_gallery_is_one_contact_sheet(shell):
-    images = [imaging.render_generated(f"fox {i}", 1024, 1024) for i in range(6)]
+    images = [rendering.render_generated(f"fox {i}", 1024, 1024) for i in range(6)]
     with capture_output() as captured:
         display.gallery(images, [f"#{i}" for i in range(6)], columns=4)
     assert len(captured.outputs) == 1
@@ -134,7 +135,7 @@ def test_gallery_rejects_mismatched_labels():
 
 
 def test_side_by_side_is_one_row(shell):
-    images = [imaging.render_generated("a", 1024, 1536), half_transparent(), imaging.render_generated("b", 1024, 1536)]
+    images = [rendering.render_generated("a", 1024, 1536), half_transparent(), rendering.render_generated("b", 1024, 1536)]
     with capture_output() as captured:
         display.side_by_side(images, ["input", "mask", "result"])
     assert len(captured.outputs) == 1
@@ -144,12 +145,12 @@ def test_side_by_side_is_one_row(shell):
 
 
 def test_show_progress_updates_one_display_in_place(shell):
-    partials = [imaging.render_partial("a fox", 1024, 1024, index=i, total=2) for i in range(2)]
+    partials = [rendering.render_partial("a fox", 1024, 1024, index=i, total=2) for i in range(2)]
     with capture_output() as captured:
         progress = display.show_progress()
         for partial in partials:
             progress.update(partial)
-        progress.update(imaging.render_generated("a fox", 1024, 1024))
+        progress.update(rendering.render_generated("a fox", 1024, 1024))
     outputs = captured.outputs
     assert [o.update for o in outputs] == [False, True, True, True]
     assert len({o.transient["display_id"] for o in outputs}) == 1
@@ -158,7 +159,7 @@ def test_show_progress_updates_one_display_in_place(shell):
 
 
 def test_show_progress_can_start_with_an_image(shell):
-    first = imaging.render_partial("a fox", 1024, 1024, index=0, total=1)
+    first = rendering.render_partial("a fox", 1024, 1024, index=0, total=1)
     with capture_output() as captured:
         display.show_progress(first, max_side=128)
     published = base64.b64decode(captured.outputs[0].data["image/jpeg"])

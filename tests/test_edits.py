@@ -9,9 +9,10 @@ import openai
 import pytest
 from PIL import Image, ImageDraw
 
-from helpers import edits, registry, transport, wire
+from helpers import edits, registry
+from helpers.offline import transport, wire
 from helpers.edits import EditInputError
-from helpers.simulator import Simulator
+from helpers.offline.simulator import Simulator
 from tests.conftest import sdk_client
 
 MODEL = registry.lesson_image_model()

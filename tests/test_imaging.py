@@ -6,6 +6,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from helpers import imaging
+from helpers.offline import rendering
 
 SIZES = [(1024, 1024), (1536, 1024), (1024, 1536)]
 MODEL = "gpt-image-1-mini"
@@ -37,37 +38,37 @@ def ribbon_box(width: int, height: int) -> tuple[int, int, int, int]:
 
 
 @pytest.mark.parametrize("render", [
-    lambda: imaging.render_generated("a fox", 1024, 1024, model=MODEL, variant=1),
-    lambda: imaging.render_partial("a fox", 1024, 1024, index=1, total=3, model=MODEL),
-    lambda: imaging.render_generated("a fox", 1024, 1024, output_format="webp", compression=50),
-    lambda: imaging.render_generated("a fox", 1024, 1024, output_format="jpeg", compression=70),
+    lambda: rendering.render_generated("a fox", 1024, 1024, model=MODEL, variant=1),
+    lambda: rendering.render_partial("a fox", 1024, 1024, index=1, total=3, model=MODEL),
+    lambda: rendering.render_generated("a fox", 1024, 1024, output_format="webp", compression=50),
+    lambda: rendering.render_generated("a fox", 1024, 1024, output_format="jpeg", compression=70),
 ])
 def test_rendering_is_byte_identical_across_calls(render):
     assert render() == render()
 
 
 def test_edit_is_byte_identical_across_calls():
-    room = imaging.render_generated("a room", 1024, 1024)
-    args = ([room, imaging.render_generated("a lamp", 1024, 1024)], "add a plant", 1024, 1024)
-    assert imaging.render_edit(*args, variant=2) == imaging.render_edit(*args, variant=2)
+    room = rendering.render_generated("a room", 1024, 1024)
+    args = ([room, rendering.render_generated("a lamp", 1024, 1024)], "add a plant", 1024, 1024)
+    assert rendering.render_edit(*args, variant=2) == rendering.render_edit(*args, variant=2)
 
 
 def test_prompt_model_and_variant_change_the_picture():
-    base = imaging.render_generated("a fox", 1024, 1024, model=MODEL)
-    assert imaging.render_generated("a cat", 1024, 1024, model=MODEL) != base
-    assert imaging.render_generated("a fox", 1024, 1024, model="other-model") != base
-    other = open_image(imaging.render_generated("a fox", 1024, 1024, model=MODEL, variant=1))
+    base = rendering.render_generated("a fox", 1024, 1024, model=MODEL)
+    assert rendering.render_generated("a cat", 1024, 1024, model=MODEL) != base
+    assert rendering.render_generated("a fox", 1024, 1024, model="other-model") != base
+    other = open_image(rendering.render_generated("a fox", 1024, 1024, model=MODEL, variant=1))
     everywhere = Image.new("L", (1024, 1024), 255)
     assert mean_abs_diff(open_image(base), other, everywhere) > 10
 
 
 @pytest.mark.parametrize("width,height", SIZES)
 def test_every_renderer_gives_exact_dimensions(width, height):
-    room = imaging.render_generated("a room", 1024, 1024)
+    room = rendering.render_generated("a room", 1024, 1024)
     outputs = [
-        imaging.render_generated("a fox", width, height),
-        imaging.render_partial("a fox", width, height, index=0, total=2),
-        imaging.render_edit([room], "add a lamp", width, height),
+        rendering.render_generated("a fox", width, height),
+        rendering.render_partial("a fox", width, height, index=0, total=2),
+        rendering.render_edit([room], "add a lamp", width, height),
     ]
     assert [open_image(data).size for data in outputs] == [(width, height)] * 3
 
@@ -75,23 +76,23 @@ def test_every_renderer_gives_exact_dimensions(width, height):
 @pytest.mark.parametrize("fmt,pil_format", [("png", "PNG"), ("webp", "WEBP"), ("jpeg", "JPEG")])
 def test_output_format_is_the_requested_one(fmt, pil_format):
     outputs = [
-        imaging.render_generated("a fox", 1024, 1024, output_format=fmt),
-        imaging.render_partial("a fox", 1024, 1024, index=0, total=1, output_format=fmt),
-        imaging.render_edit([imaging.render_generated("x", 1024, 1024)], "y", 1024, 1024, output_format=fmt),
+        rendering.render_generated("a fox", 1024, 1024, output_format=fmt),
+        rendering.render_partial("a fox", 1024, 1024, index=0, total=1, output_format=fmt),
+        rendering.render_edit([rendering.render_generated("x", 1024, 1024)], "y", 1024, 1024, output_format=fmt),
     ]
     assert [open_image(data).format for data in outputs] == [pil_format] * 3
 
 
 def test_compression_lowers_jpeg_and_webp_size():
     for fmt in ("jpeg", "webp"):
-        full = imaging.render_generated("a fox", 1024, 1024, output_format=fmt)
-        squeezed = imaging.render_generated("a fox", 1024, 1024, output_format=fmt, compression=20)
+        full = rendering.render_generated("a fox", 1024, 1024, output_format=fmt)
+        squeezed = rendering.render_generated("a fox", 1024, 1024, output_format=fmt, compression=20)
         assert len(squeezed) < len(full) * 0.7, fmt
 
 
 @pytest.mark.parametrize("fmt", ["png", "webp"])
 def test_transparent_background_has_clear_corners(fmt):
-    image = open_image(imaging.render_generated("a logo", 1536, 1024, output_format=fmt, background="transparent"))
+    image = open_image(rendering.render_generated("a logo", 1536, 1024, output_format=fmt, background="transparent"))
     assert image.mode == "RGBA"
     alpha = image.getchannel("A")
     corners = [(0, 0), (1535, 0), (0, 1023), (1535, 1023)]
@@ -100,24 +101,24 @@ def test_transparent_background_has_clear_corners(fmt):
 
 
 def test_opaque_background_has_no_alpha():
-    assert open_image(imaging.render_generated("a logo", 1024, 1024)).mode == "RGB"
+    assert open_image(rendering.render_generated("a logo", 1024, 1024)).mode == "RGB"
 
 
 def test_transparent_jpeg_is_rejected():
     with pytest.raises(ValueError, match="transparent"):
-        imaging.render_generated("a logo", 1024, 1024, output_format="jpeg", background="transparent")
+        rendering.render_generated("a logo", 1024, 1024, output_format="jpeg", background="transparent")
 
 
 def test_unknown_format_and_background_are_rejected():
     with pytest.raises(ValueError, match="output_format"):
-        imaging.render_generated("x", 1024, 1024, output_format="gif")
+        rendering.render_generated("x", 1024, 1024, output_format="gif")
     with pytest.raises(ValueError, match="background"):
-        imaging.render_generated("x", 1024, 1024, background="clear")
+        rendering.render_generated("x", 1024, 1024, background="clear")
 
 
 def test_partials_differ_from_the_final_and_sharpen():
-    final = open_image(imaging.render_generated("a fox", 1024, 1024, model=MODEL))
-    partials = [open_image(imaging.render_partial("a fox", 1024, 1024, index=i, total=3, model=MODEL))
+    final = open_image(rendering.render_generated("a fox", 1024, 1024, model=MODEL))
+    partials = [open_image(rendering.render_partial("a fox", 1024, 1024, index=i, total=3, model=MODEL))
                 for i in range(3)]
     # Compare below the labels and away from the ribbon, where only the pixelation differs.
     body = Image.new("L", final.size, 0)
@@ -129,15 +130,15 @@ def test_partials_differ_from_the_final_and_sharpen():
 
 def test_partial_index_must_be_in_range():
     with pytest.raises(ValueError):
-        imaging.render_partial("a fox", 1024, 1024, index=3, total=3)
+        rendering.render_partial("a fox", 1024, 1024, index=3, total=3)
 
 
 def edit_with_mask(background: str = "auto") -> tuple[Image.Image, Image.Image, Image.Image]:
     """(first input, result, area) for an edit whose mask opens a rectangle in the middle."""
-    first = open_image(imaging.render_generated("a quiet room", 1024, 1024))
+    first = open_image(rendering.render_generated("a quiet room", 1024, 1024))
     mask = Image.new("RGBA", first.size, (0, 0, 0, 255))
     ImageDraw.Draw(mask).rectangle((300, 300, 700, 600), fill=(0, 0, 0, 0))
-    result = open_image(imaging.render_edit([png_bytes(first)], "a big red armchair", 1024, 1024,
+    result = open_image(rendering.render_edit([png_bytes(first)], "a big red armchair", 1024, 1024,
                                             mask=png_bytes(mask), background=background))
     area = Image.new("L", first.size, 0)
     ImageDraw.Draw(area).rectangle((300, 300, 700, 600), fill=255)
@@ -159,17 +160,17 @@ def test_masked_edit_leaves_the_middle_of_the_outside_untouched():
 
 
 def test_unmasked_edit_changes_everything_a_little():
-    first = open_image(imaging.render_generated("a quiet room", 1024, 1024))
-    result = open_image(imaging.render_edit([png_bytes(first)], "make it autumn", 1024, 1024))
+    first = open_image(rendering.render_generated("a quiet room", 1024, 1024))
+    result = open_image(rendering.render_edit([png_bytes(first)], "make it autumn", 1024, 1024))
     everywhere = Image.new("L", first.size, 255)
     assert 3 < mean_abs_diff(first, result, everywhere) < 60
 
 
 def test_reference_images_appear_as_insets_and_keep_the_canvas():
-    canvas = imaging.render_generated("a quiet room", 1024, 1024)
+    canvas = rendering.render_generated("a quiet room", 1024, 1024)
     black = png_bytes(Image.new("RGB", (300, 300), (0, 0, 0)))
-    alone = open_image(imaging.render_edit([canvas], "p", 1024, 1024))
-    with_refs = open_image(imaging.render_edit([canvas, black, black], "p", 1024, 1024))
+    alone = open_image(rendering.render_edit([canvas], "p", 1024, 1024))
+    with_refs = open_image(rendering.render_edit([canvas, black, black], "p", 1024, 1024))
     changed = ImageChops.difference(alone, with_refs).getbbox()
     assert changed is not None
     left, top, right, bottom = changed
@@ -177,25 +178,25 @@ def test_reference_images_appear_as_insets_and_keep_the_canvas():
 
 
 def test_mask_must_match_the_first_image_and_have_alpha():
-    first = imaging.render_generated("a room", 1024, 1024)
+    first = rendering.render_generated("a room", 1024, 1024)
     with pytest.raises(ValueError, match="mask is"):
-        imaging.render_edit([first], "p", 1024, 1024, mask=png_bytes(Image.new("RGBA", (512, 512))))
+        rendering.render_edit([first], "p", 1024, 1024, mask=png_bytes(Image.new("RGBA", (512, 512))))
     with pytest.raises(ValueError, match="alpha"):
-        imaging.render_edit([first], "p", 1024, 1024, mask=png_bytes(Image.new("RGB", (1024, 1024))))
+        rendering.render_edit([first], "p", 1024, 1024, mask=png_bytes(Image.new("RGB", (1024, 1024))))
 
 
 def test_edit_keeps_transparency_of_a_transparent_first_image():
-    logo = imaging.render_generated("a logo", 1024, 1024, background="transparent")
-    result = open_image(imaging.render_edit([logo], "make it gold", 1024, 1024))
+    logo = rendering.render_generated("a logo", 1024, 1024, background="transparent")
+    result = open_image(rendering.render_edit([logo], "make it gold", 1024, 1024))
     assert result.mode == "RGBA" and result.getchannel("A").getpixel((0, 512)) == 0
-    flat = open_image(imaging.render_edit([logo], "make it gold", 1024, 1024, background="opaque"))
+    flat = open_image(rendering.render_edit([logo], "make it gold", 1024, 1024, background="opaque"))
     assert flat.mode == "RGB"
 
 
 @pytest.mark.parametrize("width,height", SIZES)
 def test_simulated_ribbon_is_the_same_whatever_the_prompt(width, height):
     box = ribbon_box(width, height)
-    crops = [open_image(imaging.render_generated(p, width, height, model=m, variant=v)).crop(box)
+    crops = [open_image(rendering.render_generated(p, width, height, model=m, variant=v)).crop(box)
              for p, m, v in [("a fox", MODEL, 0), ("a teal ocean", "other", 3)]]
     assert ImageChops.difference(crops[0], crops[1]).getbbox() is None
     red = sum(1 for r, g, b in crops[0].get_flattened_data() if r > 150 and g < 80 and b < 80)
@@ -205,24 +206,24 @@ def test_simulated_ribbon_is_the_same_whatever_the_prompt(width, height):
 
 def test_simulated_ribbon_is_on_partials_and_edits():
     box = ribbon_box(1024, 1024)
-    generated = open_image(imaging.render_generated("a fox", 1024, 1024)).crop(box)
-    partial = open_image(imaging.render_partial("a fox", 1024, 1024, index=0, total=2)).crop(box)
+    generated = open_image(rendering.render_generated("a fox", 1024, 1024)).crop(box)
+    partial = open_image(rendering.render_partial("a fox", 1024, 1024, index=0, total=2)).crop(box)
     plain_input = png_bytes(Image.new("RGB", (1024, 1024), (0, 90, 0)))
-    edited = open_image(imaging.render_edit([plain_input], "p", 1024, 1024)).crop(box)
+    edited = open_image(rendering.render_edit([plain_input], "p", 1024, 1024)).crop(box)
     assert ImageChops.difference(generated, partial).getbbox() is None
     assert ImageChops.difference(generated, edited).getbbox() is None
 
 
 def test_long_and_non_latin_prompts_render():
     prompt = "café — naïve 中文 " + "word " * 400 + "Supercalifragilisticexpialidocious" * 5
-    assert open_image(imaging.render_generated(prompt, 1024, 1024)).size == (1024, 1024)
-    lines = imaging._wrap(prompt, imaging._font(40), 700)
-    assert len(lines) == imaging.MAX_PROMPT_LINES and lines[-1].endswith("…")
+    assert open_image(rendering.render_generated(prompt, 1024, 1024)).size == (1024, 1024)
+    lines = rendering._wrap(prompt, imaging._font(40), 700)
+    assert len(lines) == rendering.MAX_PROMPT_LINES and lines[-1].endswith("…")
     assert lines[0].startswith("cafe - naive ??")
 
 
 def test_decode_image_accepts_bytes_and_base64():
-    data = imaging.render_generated("a fox", 1024, 1024, output_format="webp")
+    data = rendering.render_generated("a fox", 1024, 1024, output_format="webp")
     text = base64.b64encode(data).decode()
     for source in (data, text, "data:image/webp;base64," + text):
         image = imaging.decode_image(source)
@@ -242,16 +243,16 @@ def test_encode_image_flattens_alpha_onto_white_for_jpeg():
 
 
 def test_encode_image_maps_compression_to_quality():
-    picture = open_image(imaging.render_generated("a fox", 1024, 1024))
+    picture = open_image(rendering.render_generated("a fox", 1024, 1024))
     sizes = [len(imaging.encode_image(picture, "jpeg", c)) for c in (-5, 1, 50, 100, None, 150)]
     assert sizes[0] == sizes[1] < sizes[2] < sizes[3] == sizes[4] == sizes[5]
 
 
 def test_a_portrait_render_is_fast():
-    imaging.render_generated("warm-up", 1024, 1536)
+    rendering.render_generated("warm-up", 1024, 1536)
     timings = []
     for i in range(3):
         start = time.perf_counter()
-        imaging.render_generated(f"a tall lighthouse {i}", 1024, 1536, model=MODEL)
+        rendering.render_generated(f"a tall lighthouse {i}", 1024, 1536, model=MODEL)
         timings.append(time.perf_counter() - start)
     assert min(timings) < 0.2

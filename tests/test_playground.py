@@ -7,9 +7,10 @@ import httpx2
 import pytest
 from PIL import Image
 
-from helpers import budget, pricing, recording as rec, registry, transport
+from helpers import budget, pricing, registry
+from helpers.offline import recording as rec, transport
 from helpers import playground as pg
-from helpers.simulator import Simulator
+from helpers.offline.simulator import Simulator
 from tests.conftest import sdk_client
 
 MINI = registry.LESSON_IMAGE_MODEL

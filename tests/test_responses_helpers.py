@@ -9,7 +9,9 @@ import pytest
 from openai.types.responses.response_output_item import ImageGenerationCall
 from PIL import Image
 
-from helpers import edits, pricing, registry, responses, simulator, transport
+from helpers import edits, pricing, registry, responses
+from helpers.offline import simulator, transport
+from helpers.offline import errors
 from tests.conftest import sdk_client
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_inputs"
@@ -45,7 +47,7 @@ def create(client, **tool):
 
 
 def failed_item(**error):
-    body = simulator.error_body("moderation_blocked", categories=("violence",), stage="input")[1]["error"]
+    body = errors.error_body("moderation_blocked", categories=("violence",), stage="input")[1]["error"]
     return {"id": "ig_failed", "type": "image_generation_call", "status": "failed", "result": None,
             "error": {**body, **error}}
 

@@ -9,8 +9,10 @@ import openai
 import pytest
 from openai.types import Batch, FileObject, ImagesResponse
 
-from helpers import bulk, recording as rec, registry, transport
-from helpers.simulator import SIMULATED, Simulator
+from helpers import bulk, registry
+from helpers.offline import recording as rec, transport
+from helpers.offline.errors import SIMULATED
+from helpers.offline.simulator import Simulator
 from tests.conftest import sdk_client
 
 MODEL = registry.LESSON_IMAGE_MODEL

@@ -14,9 +14,9 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import wire
-from helpers.sim_server import serve
-from helpers.simulator import Simulator
+from helpers.offline import wire
+from helpers.offline.server import serve
+from helpers.offline.simulator import Simulator
 
 MINI = "gpt-image-1-mini"
 

@@ -16,8 +16,10 @@ from openai.types.responses import Response, ResponseStreamEvent
 from PIL import Image
 from pydantic import TypeAdapter
 
-from helpers import registry, wire
-from helpers.simulator import EPOCH_2026, ERRORS, SIMULATED, YEAR_S, SimulatedResponse, Simulator, error_body
+from helpers import registry
+from helpers.offline import wire
+from helpers.offline.errors import EPOCH_2026, ERRORS, SIMULATED, YEAR_S, SimulatedResponse, error_body
+from helpers.offline.simulator import Simulator
 
 MINI = "gpt-image-1-mini"
 MAINLINE = registry.LESSON_MAINLINE_MODEL

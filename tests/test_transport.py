@@ -4,7 +4,8 @@ import httpx2
 import openai
 import pytest
 
-from helpers import budget, recording as rec, transport, wire
+from helpers import budget
+from helpers.offline import recording as rec, transport, wire
 from tests.conftest import b64_png, png_bytes, sdk_client
 
 CANARY_KEY = "sk-canary-0000000000000000000000000000"

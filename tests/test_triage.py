@@ -7,8 +7,8 @@ import pytest
 from helpers import registry, triage
 from helpers.budget import BudgetExceeded
 from helpers.client import ModeError
-from helpers.recording import RecordingMismatch
-from helpers.simulator import ERRORS, error_body
+from helpers.offline.recording import RecordingMismatch
+from helpers.offline.errors import ERRORS, error_body
 
 
 
@@ -201,7 +201,7 @@ def test_an_image_model_at_the_top_level_of_responses_is_diagnosed_as_such():
     import httpx2
     import openai
 
-    from helpers.simulator import Simulator
+    from helpers.offline.simulator import Simulator
     from helpers import registry, triage
 
     simulator = Simulator()

@@ -12,9 +12,9 @@ from typing import Callable, Iterator, Optional
 
 import httpx2
 
-from . import budget as budget_module
+from .. import budget as budget_module
 from . import recording as rec
-from . import simulator as simulator_errors
+from . import errors as simulator_errors
 from . import wire
 
 

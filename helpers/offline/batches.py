@@ -27,15 +27,15 @@ What is simulated, not documented:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
-from . import recording, registry, wire
-from . import simulator as sim
+from .. import registry
+from . import recording, wire
+from .errors import SIMULATED, bad_value, created_at, hex_id, json_body, reject
 
 BATCH_ENDPOINTS = ("/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions",
                    "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos")
@@ -73,21 +73,21 @@ class _Store:
 
     files: dict[str, _File] = field(default_factory=dict)
     batches: dict[str, _Batch] = field(default_factory=dict)
-    worker: Optional[sim.Simulator] = None
+    worker: Any = None  # a Simulator of the owner's class
 
 
-_STORES: "weakref.WeakKeyDictionary[sim.Simulator, _Store]" = weakref.WeakKeyDictionary()
+_STORES: "weakref.WeakKeyDictionary[Any, _Store]" = weakref.WeakKeyDictionary()
 _STORES_LOCK = threading.Lock()
 
 
-def _store(owner: sim.Simulator) -> _Store:
+def _store(owner: Any) -> _Store:
     with _STORES_LOCK:
         if owner not in _STORES:
-            _STORES[owner] = _Store(worker=sim.Simulator())
+            _STORES[owner] = _Store(worker=type(owner)())  # the owner's class: no import back into the simulator
         return _STORES[owner]
 
 
-def route(owner: sim.Simulator, method: str, path: str, content_type: str, body: bytes, seed: str) -> dict:
+def route(owner: Any, method: str, path: str, content_type: str, body: bytes, seed: str) -> dict:
     """Answer a Files or Batches request for ``owner`` (called with the simulator's lock held)."""
     store = _store(owner)
     parts = path.strip("/").split("/")  # ["v1", "files", id, "content"]
@@ -98,38 +98,34 @@ def route(owner: sim.Simulator, method: str, path: str, content_type: str, body:
     if method == "GET" and len(parts) == 4 and parts[1] == "files" and parts[3] == "content":
         return _content(_file(store, parts[2]))
     if method == "POST" and parts == ["v1", "batches"]:
-        return _create_batch(store, sim._json_body(body), seed)
+        return _create_batch(store, json_body(body), seed)
     if method == "GET" and len(parts) == 3 and parts[1] == "batches":
         return _poll(store, parts[2])
-    raise sim._reject("not_found", message=f"The simulator has no route for {method} {path}.")
-
-
-def _hex(seed: str, label: str, length: int = 24) -> str:
-    return hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:length]
+    raise reject("not_found", message=f"The simulator has no route for {method} {path}.")
 
 
 # --- files -----------------------------------------------------------------------------------
 
 def _upload(store: _Store, content_type: str, body: bytes, seed: str) -> dict:
     if not content_type.startswith("multipart/form-data"):
-        raise sim._bad(None, "File uploads take a multipart/form-data body.", "invalid_content_type")
+        raise bad_value(None, "File uploads take a multipart/form-data body.", "invalid_content_type")
     try:
         parts = wire.parse_multipart(content_type, body)
     except ValueError:
-        raise sim._bad(None, "The multipart body could not be parsed.", "invalid_content_type") from None
+        raise bad_value(None, "The multipart body could not be parsed.", "invalid_content_type") from None
     purpose = wire.form_fields(parts).get("purpose")
     if purpose not in FILE_PURPOSES:
-        raise sim._bad("purpose", f"Invalid value: {purpose!r}. Supported values are: {', '.join(FILE_PURPOSES)}.")
+        raise bad_value("purpose", f"Invalid value: {purpose!r}. Supported values are: {', '.join(FILE_PURPOSES)}.")
     files = wire.file_parts(parts, "file")
     if len(files) != 1:
-        raise sim._bad("file", "Missing required parameter: 'file'.", "missing_required_parameter")
+        raise bad_value("file", "Missing required parameter: 'file'.", "missing_required_parameter")
     upload = files[0]
     lines = _read_lines(upload.data)
     if purpose == "batch" and lines is None:
-        raise sim._bad("file", "A file for the Batch API must be JSON Lines (UTF-8, one JSON object per line).",
+        raise bad_value("file", "A file for the Batch API must be JSON Lines (UTF-8, one JSON object per line).",
                        "invalid_file_format")
-    created = sim._created(seed)
-    file_id = "file-" + _hex(seed, "file")
+    created = created_at(seed)
+    file_id = "file-" + hex_id(seed, "file")
     store.files[file_id] = _File(_file_object(file_id, upload.filename or "upload", purpose, len(upload.data),
                                               created), lines)
     return store.files[file_id].json
@@ -160,13 +156,13 @@ def _file_object(file_id: str, filename: str, purpose: str, size: int, created: 
 
 def _file(store: _Store, file_id: str) -> _File:
     if file_id not in store.files:
-        raise sim._reject("not_found", message=f"No such File object: {file_id}")
+        raise reject("not_found", message=f"No such File object: {file_id}")
     return store.files[file_id]
 
 
 def _content(stored: _File) -> dict:
     if stored.lines is None or not all(isinstance(line, dict) for line in stored.lines):
-        raise sim._bad(None, "The simulator serves the content of JSON Lines files only.", "invalid_file_format")
+        raise bad_value(None, "The simulator serves the content of JSON Lines files only.", "invalid_file_format")
     return recording.jsonl_payload(stored.lines)
 
 
@@ -175,21 +171,21 @@ def _content(stored: _File) -> dict:
 def _create_batch(store: _Store, body: dict, seed: str) -> dict:
     window = body.get("completion_window")
     if window not in COMPLETION_WINDOWS:
-        raise sim._bad("completion_window", f"Invalid value: {window!r}. Supported values are: '24h'.")
+        raise bad_value("completion_window", f"Invalid value: {window!r}. Supported values are: '24h'.")
     endpoint = body.get("endpoint")
     if endpoint not in BATCH_ENDPOINTS:
-        raise sim._bad("endpoint", f"Invalid value: {endpoint!r}. Supported values are: {', '.join(BATCH_ENDPOINTS)}.")
+        raise bad_value("endpoint", f"Invalid value: {endpoint!r}. Supported values are: {', '.join(BATCH_ENDPOINTS)}.")
     if endpoint not in IMAGE_ENDPOINTS:
-        raise sim._bad("endpoint", f"The simulator runs image batches only, not {endpoint}.", "unsupported_endpoint")
+        raise bad_value("endpoint", f"The simulator runs image batches only, not {endpoint}.", "unsupported_endpoint")
     input_id = body.get("input_file_id")
     stored = _file(store, input_id) if isinstance(input_id, str) else None
     if stored is None:
-        raise sim._bad("input_file_id", "Missing required parameter: 'input_file_id'.", "missing_required_parameter")
+        raise bad_value("input_file_id", "Missing required parameter: 'input_file_id'.", "missing_required_parameter")
     if stored.json["purpose"] != "batch":
-        raise sim._bad("input_file_id", f"File {input_id} was uploaded with purpose "
+        raise bad_value("input_file_id", f"File {input_id} was uploaded with purpose "
                                         f"'{stored.json['purpose']}'; a batch needs purpose 'batch'.")
-    created = sim._created(seed)
-    batch_id = "batch_" + _hex(seed, "batch")
+    created = created_at(seed)
+    batch_id = "batch_" + hex_id(seed, "batch")
     requests = list(stored.lines or [])
     models = {r["body"].get("model") for r in requests if isinstance(r, dict) and isinstance(r.get("body"), dict)}
     batch = {
@@ -211,7 +207,7 @@ def _validate(requests: list, endpoint: str) -> list[dict]:
     problems, seen = [], set()
     for number, line in enumerate(requests, start=1):
         def problem(code: str, message: str, param: Optional[str] = None) -> None:
-            problems.append({"code": code, "line": number, "message": sim.SIMULATED + message, "param": param})
+            problems.append({"code": code, "line": number, "message": SIMULATED + message, "param": param})
 
         if not isinstance(line, dict):
             problem("invalid_json_line", "This line is not a JSON object.")
@@ -235,7 +231,7 @@ def _validate(requests: list, endpoint: str) -> list[dict]:
 
 def _poll(store: _Store, batch_id: str) -> dict:
     if batch_id not in store.batches:
-        raise sim._reject("not_found", message=f"No batch found with id '{batch_id}'.")
+        raise reject("not_found", message=f"No batch found with id '{batch_id}'.")
     run = store.batches[batch_id]
     batch = run.json
     if batch["status"] in ("completed", "failed"):
@@ -265,7 +261,7 @@ def _poll(store: _Store, batch_id: str) -> dict:
 def _result_file(store: _Store, batch_id: str, kind: str, lines: list[dict], created: int) -> Optional[str]:
     if not lines:
         return None
-    file_id = "file-" + _hex(batch_id, kind)
+    file_id = "file-" + hex_id(batch_id, kind)
     size = len(recording.jsonl_bytes(recording.jsonl_payload(lines)))
     store.files[file_id] = _File(_file_object(file_id, f"{batch_id}_{kind}.jsonl", "batch_output", size, created),
                                  lines)
@@ -276,7 +272,7 @@ def _run_lines(store: _Store, run: _Batch) -> None:
     """Answer every line with the worker simulator; each result goes to the output or the error file."""
     endpoint = run.json["endpoint"]
     for line in run.requests:
-        line_id = "batch_req_" + _hex(run.json["id"] + line["custom_id"], "line", 32)
+        line_id = "batch_req_" + hex_id(run.json["id"] + line["custom_id"], "line", 32)
         refusal = _line_refusal(endpoint, line["body"])
         if refusal is not None:
             run.errors.append({"id": line_id, "custom_id": line["custom_id"], "response": None, "error": refusal})
@@ -293,13 +289,13 @@ def _run_lines(store: _Store, run: _Batch) -> None:
 def _line_refusal(endpoint: str, body: dict) -> Optional[dict]:
     if endpoint == "/v1/images/edits":
         return {"code": "unsupported_in_simulator",
-                "message": sim.SIMULATED + "The simulator does not run /v1/images/edits lines: the JSON body they "
+                "message": SIMULATED + "The simulator does not run /v1/images/edits lines: the JSON body they "
                                            "need is described only by a third party (unverified)."}
     if body.get("stream") in (True, "true"):
-        return {"code": "invalid_value", "message": sim.SIMULATED + "Batch requests cannot stream."}
+        return {"code": "invalid_value", "message": SIMULATED + "Batch requests cannot stream."}
     model = body.get("model")
     record = registry.MODELS.get(model) if isinstance(model, str) else None
     if record is not None and record.capabilities is not None and record.capabilities.batch is False:
         return {"code": "model_not_supported",
-                "message": sim.SIMULATED + f"The model '{model}' does not support the Batch API."}
+                "message": SIMULATED + f"The model '{model}' does not support the Batch API."}
     return None

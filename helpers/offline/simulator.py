@@ -3,7 +3,7 @@
 It checks each request against the model registry the way the real API would, then answers with
 the shapes of the pinned ``openai`` SDK: ``ImagesResponse`` and its stream events, a Responses
 ``Response`` with an ``image_generation_call`` and its stream events, and ``Model``. Pictures come
-from ``imaging`` and carry a visible SIMULATED mark.
+from ``rendering`` and carry a visible SIMULATED mark.
 
 Two honesty rules hold throughout:
 
@@ -29,167 +29,12 @@ import re
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
-from . import imaging, pricing, registry, wire
-
-SIMULATED = "(simulated) "
-
-
-@dataclass(frozen=True)
-class SimulatedResponse:
-    status: int
-    body: dict | None = None  # JSON body (None when events is set)
-    events: tuple[dict, ...] | None = None  # SSE stream: each {"event": name_or_None, "data": dict}
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-# --- error bodies ----------------------------------------------------------------------------
-# One constructor per kind, so lessons can replay any of them on their own with ``error_body``.
-
-def _error(status: int, message: str, *, type: str = "invalid_request_error", param: Optional[str] = None,
-           code: Optional[str] = None, headers: Optional[Mapping[str, str]] = None) -> tuple[int, dict, dict]:
-    return status, {"error": {"message": message, "type": type, "param": param, "code": code}}, dict(headers or {})
-
-
-def _simulated(message: str) -> str:
-    return message if message.startswith(SIMULATED) else SIMULATED + message
-
-
-def _org_not_verified(model: str = registry.LESSON_IMAGE_MODEL) -> tuple[int, dict, dict]:
-    # Observed body, https://github.com/openai-php/client/issues/565 (2025-04-26), for `gpt-image-1`;
-    # only the model name is substituted. The 403 status: https://github.com/receptron/mulmocast-app/issues/1090
-    return _error(403, f"Your organization must be verified to use the model `{model}`. Please go to: "
-                       "https://platform.openai.com/settings/organization/general and click on Verify Organization. "
-                       "If you just verified, it can take up to 15 minutes for access to propagate.")
-
-
-def _invalid_api_key(key: str = "sk-test") -> tuple[int, dict, dict]:
-    # No observed 401 body is in the kit's reference, so this one is simulated throughout.
-    masked = key[:3] + "*" * max(len(key) - 7, 4) + key[-4:]
-    return _error(401, _simulated(f"Incorrect API key provided: {masked}."), code="invalid_api_key")
-
-
-def _insufficient_quota() -> tuple[int, dict, dict]:
-    # Observed body, https://github.com/chatanywhere/GPT_API_free/issues/229 (2024-05-07; not image-specific).
-    return 429, {"error": {
-        "message": "You exceeded your current quota, please check your plan and billing details. For more "
-                   "information on this error, read the docs: "
-                   "https://platform.openai.com/docs/guides/error-codes/api-errors.",
-        "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}}, {}
-
-
-def _billing_hard_limit() -> tuple[int, dict, dict]:
-    # Observed body (key order kept), https://github.com/dfinke/PowerShellAI/issues/127 (2023-05-02);
-    # the 400 status: https://github.com/all-in-aigc/aiwallpaper/issues/2 (2024-08-01).
-    return 400, {"error": {"code": "billing_hard_limit_reached", "message": "Billing hard limit has been reached",
-                           "param": None, "type": "invalid_request_error"}}, {}
-
-
-def _rate_limit(retry_after_s: float = 51.84) -> tuple[int, dict, dict]:
-    # Observed message, https://github.com/receptron/mulmocast-cli/issues/477 (2025-06-14; gpt-image-1,
-    # Tier 1), posted as "429 You've exceeded..." where the leading "429 " is the status the JavaScript
-    # client prefixes. Only the message was observed: type, param and code are filled in here.
-    headers = {"retry-after": str(max(1, math.ceil(retry_after_s))),
-               "retry-after-ms": str(max(1, math.ceil(retry_after_s * 1000)))}
-    return _error(429, f"You've exceeded the rate limit, please slow down and try again after "
-                       f"{retry_after_s:.2f} seconds.", type="requests", code="rate_limit_exceeded", headers=headers)
-
-
-def _moderation_blocked(request_id: str = "req_simulated", categories: tuple[str, ...] = ("sexual",),
-                        stage: str = "output") -> tuple[int, dict, dict]:
-    # Observed body through the image_generation tool,
-    # https://github.com/ucx0204/CarrotMangaTranslator/issues/122 (log dated 2026-09-20);
-    # the request id, categories and stage are substituted.
-    return 400, {"error": {
-        "message": "Your request was rejected by the safety system. If you believe this is an error, contact us "
-                   f"at help.openai.com and include the request ID {request_id}. "
-                   f"safety_violations=[{', '.join(categories)}].",
-        "type": "image_generation_user_error", "param": None, "code": "moderation_blocked",
-        "moderation_details": {"moderation_stage": stage, "categories": list(categories)}}}, {}
-
-
-def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value: str = "high",
-                                route: str = "images") -> tuple[int, dict, dict]:
-    caps = registry.get(model).capabilities
-    if caps is not None and caps.input_fidelity == ():
-        if route == "tool":
-            # Observed body, https://github.com/pydantic/pydantic-ai/issues/5413 (2026-05-13), for gpt-image-2
-            # through the Responses tool; only the model name is substituted.
-            return _error(400, f"The model '{model}' does not support the 'input_fidelity' parameter.",
-                          type="image_generation_user_error", param="tools", code="invalid_input_fidelity_model")
-        return _error(400, _simulated(f"The model '{model}' does not support the 'input_fidelity' parameter."),
-                      param="input_fidelity", code="invalid_input_fidelity_model")
-    if value == "high":
-        # Observed message (sic), https://github.com/lobehub/lobehub/pull/9920 (2025-10-29), for
-        # gpt-image-1-mini. Only the message was observed: type, param and code are filled in (on the
-        # tool route as in the observed gpt-image-2 tool body above).
-        message = "input_fidelity 'high' is only supported for model gpt-model-1"
-        if route == "tool":
-            return _error(400, message, type="image_generation_user_error", param="tools")
-        return _error(400, message, param="input_fidelity")
-    return _invalid_value("input_fidelity", f"Invalid value: '{value}'. {model} accepts "
-                                            f"{', '.join(caps.input_fidelity) if caps else 'no such value'}.")
-
-
-def _model_shut_down(model: Optional[str] = None) -> tuple[int, dict, dict]:
-    # The exact body is not found. The 400 status was reported
-    # (https://github.com/learnpack/learnpack/issues/2078); type and code follow a third-party
-    # description of the "expected" shape (https://alpha.hashtagplus.com/post/sCEmhGlE).
-    model = model or next(m.id for m in registry.image_models() if not m.is_available and m.lifecycle.successors)
-    life = registry.get(model).lifecycle
-    successors = f" Use {' or '.join(life.successors)} instead." if life.successors else ""
-    return _error(400, _simulated(f"The model `{model}` was shut down on {life.shutdown_date}.{successors}"),
-                  param="model", code="model_not_found")
-
-
-def _invalid_value(param: Optional[str] = None, message: str = "Invalid value.",
-                   code: Optional[str] = "invalid_value") -> tuple[int, dict, dict]:
-    return _error(400, _simulated(message), param=param, code=code)
-
-
-def _unknown_parameter(param: str = "") -> tuple[int, dict, dict]:
-    return _error(400, _simulated(f"Unknown parameter: '{param}'."), param=param, code="unknown_parameter")
-
-
-def _not_found(message: str = "Not found.") -> tuple[int, dict, dict]:
-    return _error(404, _simulated(message), code="not_found")
-
-
-ERRORS: Mapping[str, Callable[..., tuple[int, dict, dict]]] = {
-    "org_not_verified": _org_not_verified,
-    "invalid_api_key": _invalid_api_key,
-    "insufficient_quota": _insufficient_quota,
-    "billing_hard_limit": _billing_hard_limit,
-    "rate_limit": _rate_limit,
-    "moderation_blocked": _moderation_blocked,
-    "input_fidelity_unsupported": _input_fidelity_unsupported,
-    "model_shut_down": _model_shut_down,
-    "invalid_value": _invalid_value,
-    "unknown_parameter": _unknown_parameter,
-    "not_found": _not_found,
-}
-
-
-def error_body(kind: str, **kw: Any) -> tuple[int, dict, dict]:
-    """(status, JSON body, extra headers) of an API error, e.g. ``error_body("rate_limit", retry_after_s=12)``."""
-    if kind not in ERRORS:
-        raise ValueError(f"unknown error kind {kind!r}; known: {', '.join(ERRORS)}")
-    return ERRORS[kind](**kw)
-
-
-class _Rejected(Exception):
-    """Carries an ``error_body`` result out of the request checks."""
-
-
-def _reject(kind: str, **kw: Any) -> _Rejected:
-    return _Rejected(error_body(kind, **kw))
-
-
-def _bad(param: Optional[str], message: str, code: str = "invalid_value") -> _Rejected:
-    return _reject("invalid_value", param=param, message=message, code=code)
-
+from .. import imaging, pricing, registry
+from . import batches, rendering, wire
+from .errors import Rejected, SimulatedResponse, bad_value, created_at, hex_id, json_body, reject
 
 # --- token counts ----------------------------------------------------------------------------
 
@@ -276,9 +121,6 @@ MAX_LONG_EDGE, MAX_SHORT_EDGE = 3840, 2160
 # "medium", size "auto" as 1024x1024 and background "auto" as opaque.
 AUTO_QUALITY, AUTO_SIZE = "medium", (1024, 1024)
 
-EPOCH_2026 = 1767225600  # 2026-01-01T00:00:00Z: simulated timestamps fall within 2026
-YEAR_S = 365 * 86400
-
 
 @dataclass(frozen=True)
 class ImageRequest:
@@ -320,7 +162,7 @@ def _int(fields: Mapping[str, Any], name: str, default: Optional[int]) -> Option
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise _bad(name, f"Invalid type for '{name}': expected an integer, got {value!r}.", "invalid_type")
+    raise bad_value(name, f"Invalid type for '{name}': expected an integer, got {value!r}.", "invalid_type")
 
 
 def _bool(fields: Mapping[str, Any], name: str) -> bool:
@@ -329,7 +171,7 @@ def _bool(fields: Mapping[str, Any], name: str) -> bool:
         return False
     if value in (True, "true"):
         return True
-    raise _bad(name, f"Invalid type for '{name}': expected a boolean, got {value!r}.", "invalid_type")
+    raise bad_value(name, f"Invalid type for '{name}': expected a boolean, got {value!r}.", "invalid_type")
 
 
 def _choice(fields: Mapping[str, Any], name: str, default: str, allowed: tuple[str, ...],
@@ -337,26 +179,26 @@ def _choice(fields: Mapping[str, Any], name: str, default: str, allowed: tuple[s
     value = fields.get(name)
     value = default if value is None else value
     if value not in allowed:
-        raise _bad(name, f"Invalid value: '{value}'. Supported values are: {', '.join(allowed)}.")
+        raise bad_value(name, f"Invalid value: '{value}'. Supported values are: {', '.join(allowed)}.")
     if supported is not None and value not in supported:
-        raise _bad(name, f"Invalid value: '{value}'. {model} supports: {', '.join(supported)}.")
+        raise bad_value(name, f"Invalid value: '{value}'. {model} supports: {', '.join(supported)}.")
     return value
 
 
 def _check_model(model_id: Any, *, tool: bool) -> registry.ModelRecord:
     if not isinstance(model_id, str) or not model_id:
-        raise _bad("model", "Specify a model explicitly.", "missing_required_parameter")
+        raise bad_value("model", "Specify a model explicitly.", "missing_required_parameter")
     try:
         record = registry.get(model_id)
     except registry.UnknownModel:
-        raise _bad("model", f"Invalid value: '{model_id}'. The simulator's registry has no such model.",
+        raise bad_value("model", f"Invalid value: '{model_id}'. The simulator's registry has no such model.",
                    "model_not_found") from None
     if not record.is_available:
-        raise _reject("model_shut_down", model=model_id)
+        raise reject("model_shut_down", model=model_id)
     caps = record.capabilities
     if record.kind != "image" or caps is None or (tool and not caps.image_tool_model):
         where = "the image_generation tool" if tool else "the Images API"
-        raise _bad("tools" if tool else "model", f"The model '{model_id}' is not an image model for {where}.")
+        raise bad_value("tools" if tool else "model", f"The model '{model_id}' is not an image model for {where}.")
     return record
 
 
@@ -364,26 +206,26 @@ def _check_size(value: Any, caps: registry.Capabilities, model: str) -> tuple[in
     if value is None:  # omitted: the API picks, and so does the simulator, whatever the model's size list says
         return AUTO_SIZE
     if not isinstance(value, str):
-        raise _bad("size", f"Invalid value: {value!r}. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
+        raise bad_value("size", f"Invalid value: {value!r}. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
     if value == "auto":
         if caps.sizes is not None and "auto" not in caps.sizes:
-            raise _bad("size", f"Invalid value: 'auto'. {model} supports: {', '.join(caps.sizes)}.")
+            raise bad_value("size", f"Invalid value: 'auto'. {model} supports: {', '.join(caps.sizes)}.")
         return AUTO_SIZE
     parsed = _parse_size(value)
     if parsed is None:
-        raise _bad("size", f"Invalid value: '{value}'. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
+        raise bad_value("size", f"Invalid value: '{value}'. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
     if caps.sizes is not None and value in caps.sizes:
         return parsed
     if caps.arbitrary_sizes is False:
-        raise _bad("size", f"Invalid value: '{value}'. Supported values are: {', '.join(caps.sizes or ())}.")
+        raise bad_value("size", f"Invalid value: '{value}'. Supported values are: {', '.join(caps.sizes or ())}.")
     # Arbitrary sizes allowed, or not known for this model: the documented gpt-image-2 rules apply.
     w, h = parsed
     if w % 16 or h % 16:
-        raise _bad("size", f"Invalid value: '{value}'. Width and height must both be divisible by 16.")
+        raise bad_value("size", f"Invalid value: '{value}'. Width and height must both be divisible by 16.")
     if not (w > 0 and h > 0 and 1 / 3 <= w / h <= 3):
-        raise _bad("size", f"Invalid value: '{value}'. The aspect ratio must be between 1:3 and 3:1.")
+        raise bad_value("size", f"Invalid value: '{value}'. The aspect ratio must be between 1:3 and 3:1.")
     if max(w, h) > MAX_LONG_EDGE or min(w, h) > MAX_SHORT_EDGE:
-        raise _bad("size", f"Invalid value: '{value}'. The maximum supported resolution is 3840x2160.")
+        raise bad_value("size", f"Invalid value: '{value}'. The maximum supported resolution is 3840x2160.")
     return parsed
 
 
@@ -392,9 +234,9 @@ def _check_input_fidelity(value: Any, caps: registry.Capabilities, model: str, r
         return None
     allowed = caps.input_fidelity
     if value not in ("high", "low") and allowed != ():
-        raise _bad("input_fidelity", f"Invalid value: '{value}'. Supported values are: 'high' and 'low'.")
+        raise bad_value("input_fidelity", f"Invalid value: '{value}'. Supported values are: 'high' and 'low'.")
     if allowed is not None and value not in allowed:
-        raise _reject("input_fidelity_unsupported", model=model, value=value, route=route)
+        raise reject("input_fidelity_unsupported", model=model, value=value, route=route)
     return value
 
 
@@ -407,58 +249,58 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
     known = {"generate": GENERATE_PARAMS, "edit": EDIT_PARAMS, "tool": TOOL_PARAMS}[route]
     for name in fields:
         if name.split("[", 1)[0] not in known:
-            raise _reject("unknown_parameter", param=name)
+            raise reject("unknown_parameter", param=name)
     tool = route == "tool"
     model = fields.get("model") or (registry.IMAGE_TOOL_DEFAULT_MODEL if tool else None)
     caps = _check_model(model, tool=tool).capabilities
     if not tool:
         prompt = fields.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
-            raise _bad("prompt", "Missing required parameter: 'prompt'.", "missing_required_parameter")
+            raise bad_value("prompt", "Missing required parameter: 'prompt'.", "missing_required_parameter")
     if len(prompt) > caps.prompt_max_chars:
-        raise _bad("prompt", f"The prompt is {len(prompt)} characters; the maximum is {caps.prompt_max_chars}.",
+        raise bad_value("prompt", f"The prompt is {len(prompt)} characters; the maximum is {caps.prompt_max_chars}.",
                    "string_above_max_length")
     for name in ("response_format", "style"):
         if fields.get(name) is not None:
-            raise _bad(name, f"'{name}' is not supported for GPT image models, which always return base64.",
+            raise bad_value(name, f"'{name}' is not supported for GPT image models, which always return base64.",
                        "unsupported_parameter")
     width, height = _check_size(fields.get("size"), caps, model)
     quality = _choice(fields, "quality", "auto", SDK_QUALITIES, caps.qualities, model)
     output_format = _choice(fields, "output_format", "png", SDK_FORMATS, caps.output_formats, model)
     if output_format not in RENDERED_FORMATS:
-        raise _bad("output_format", f"The simulator renders {', '.join(RENDERED_FORMATS)} only, not {output_format}.")
+        raise bad_value("output_format", f"The simulator renders {', '.join(RENDERED_FORMATS)} only, not {output_format}.")
     background = _choice(fields, "background", "auto", SDK_BACKGROUNDS, None, model)
     if background == "transparent":
         if output_format not in ("png", "webp"):
-            raise _bad("background", "A transparent background needs output_format png or webp.")
+            raise bad_value("background", "A transparent background needs output_format png or webp.")
         if caps.transparent_background == "no":
-            raise _bad("background", f"{model} does not support transparent backgrounds.")
+            raise bad_value("background", f"{model} does not support transparent backgrounds.")
     compression = _int(fields, "output_compression", None)
     if compression is not None:
         if not 0 <= compression <= 100:
-            raise _bad("output_compression", "output_compression must be between 0 and 100.")
+            raise bad_value("output_compression", "output_compression must be between 0 and 100.")
         if output_format not in ("jpeg", "webp"):
-            raise _bad("output_compression", "output_compression is only supported with jpeg and webp.")
+            raise bad_value("output_compression", "output_compression is only supported with jpeg and webp.")
     n = 1
     if not tool:
         n = _int(fields, "n", 1)
         low, high = caps.n_range
         if not low <= n <= high:
-            raise _bad("n", f"n must be between {low} and {high}.")
+            raise bad_value("n", f"n must be between {low} and {high}.")
         stream = _bool(fields, "stream")
     if stream and caps.streaming is False:
-        raise _bad("stream", f"{model} does not support streaming.")
+        raise bad_value("stream", f"{model} does not support streaming.")
     if stream and n > 1:
-        raise _bad("n", "The simulator streams one image per request: use n=1 with stream=true.")
+        raise bad_value("n", "The simulator streams one image per request: use n=1 with stream=true.")
     partial_images = _int(fields, "partial_images", 0)
     low, high = caps.partial_images_range
     if not low <= partial_images <= high:
-        raise _bad("partial_images", f"partial_images must be between {low} and {high}.")
+        raise bad_value("partial_images", f"partial_images must be between {low} and {high}.")
     if partial_images and not stream and not tool:
-        raise _bad("partial_images", "partial_images is only supported with stream=true.")
+        raise bad_value("partial_images", "partial_images is only supported with stream=true.")
     moderation = fields.get("moderation")
     if moderation is not None and moderation not in ("low", "auto"):
-        raise _bad("moderation", f"Invalid value: '{moderation}'. Supported values are: 'low' and 'auto'.")
+        raise bad_value("moderation", f"Invalid value: '{moderation}'. Supported values are: 'low' and 'auto'.")
     fidelity = _check_input_fidelity(fields.get("input_fidelity"), caps, model, route)
     return ImageRequest(
         model=model, prompt=prompt, width=width, height=height,
@@ -472,32 +314,32 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
 
 def _check_upload(data: bytes, param: str, limit_mb: int) -> Any:
     if len(data) >= limit_mb * 1024 * 1024:
-        raise _bad(param, f"Each '{param}' must be smaller than {limit_mb} MB.")
+        raise bad_value(param, f"Each '{param}' must be smaller than {limit_mb} MB.")
     try:
         image = imaging.decode_image(data)
     except ValueError:
-        raise _bad(param, f"The '{param}' upload is not a readable image.", "invalid_image") from None
+        raise bad_value(param, f"The '{param}' upload is not a readable image.", "invalid_image") from None
     if image.format not in ("PNG", "JPEG", "WEBP"):
-        raise _bad(param, f"The '{param}' upload must be png, webp or jpg, not {image.format}.", "invalid_image_format")
+        raise bad_value(param, f"The '{param}' upload must be png, webp or jpg, not {image.format}.", "invalid_image_format")
     return image
 
 
 def _check_inputs(inputs: list[bytes], caps: registry.Capabilities, param: str) -> list[Any]:
     if not inputs:
-        raise _bad(param, f"Missing required parameter: '{param}'.", "missing_required_parameter")
+        raise bad_value(param, f"Missing required parameter: '{param}'.", "missing_required_parameter")
     if len(inputs) > caps.max_input_images:
-        raise _bad(param, f"{len(inputs)} images were sent; the maximum is {caps.max_input_images}.")
+        raise bad_value(param, f"{len(inputs)} images were sent; the maximum is {caps.max_input_images}.")
     return [_check_upload(data, param, caps.max_input_image_mb) for data in inputs]
 
 
 def _check_mask(data: bytes, first: Any, caps: registry.Capabilities, param: str) -> None:
     if caps.masks is False:
-        raise _bad(param, "This model does not support masks.")
+        raise bad_value(param, "This model does not support masks.")
     mask = _check_upload(data, param, caps.max_mask_mb)
     if mask.format != "PNG" or not imaging.has_alpha(mask):
-        raise _bad(param, "The mask must be a PNG with an alpha channel.", "invalid_image_format")
+        raise bad_value(param, "The mask must be a PNG with an alpha channel.", "invalid_image_format")
     if mask.size != first.size:
-        raise _bad(param, f"The mask is {mask.size[0]}x{mask.size[1]} but the first image is "
+        raise bad_value(param, f"The mask is {mask.size[0]}x{mask.size[1]} but the first image is "
                           f"{first.size[0]}x{first.size[1]}; they must have the same dimensions.")
 
 
@@ -505,9 +347,9 @@ def _tool_mask(spec: Any, images: list[Any], caps: registry.Capabilities) -> Opt
     if spec is None:
         return None
     if not images:
-        raise _bad("tools", "input_image_mask needs an image in the conversation to apply to.")
+        raise bad_value("tools", "input_image_mask needs an image in the conversation to apply to.")
     if not isinstance(spec, dict) or "image_url" not in spec:
-        raise _bad("tools", "The offline simulator takes input_image_mask as an image_url data URL (no file ids).")
+        raise bad_value("tools", "The offline simulator takes input_image_mask as an image_url data URL (no file ids).")
     mask = _data_url(spec["image_url"], "tools")
     _check_mask(mask, images[0], caps, "tools")
     return mask
@@ -516,11 +358,11 @@ def _tool_mask(spec: Any, images: list[Any], caps: registry.Capabilities) -> Opt
 def _data_url(url: Any, param: str) -> bytes:
     match = re.fullmatch(r"data:image/[\w.+-]+;base64,(.*)", url, re.S) if isinstance(url, str) else None
     if match is None:
-        raise _bad(param, "The offline simulator takes images as base64 'data:image/...;base64,' URLs only.")
+        raise bad_value(param, "The offline simulator takes images as base64 'data:image/...;base64,' URLs only.")
     try:
         return base64.b64decode("".join(match[1].split()), validate=True)
     except binascii.Error:
-        raise _bad(param, "The data URL does not hold valid base64.") from None
+        raise bad_value(param, "The data URL does not hold valid base64.") from None
 
 
 def _b64(data: bytes) -> str:
@@ -567,7 +409,7 @@ class Simulator:
             try:
                 payload = self._route(method.upper(), path.rstrip("/"), content_type, body, seed)
                 status, extra = 200, {}
-            except _Rejected as rejected:
+            except Rejected as rejected:
                 status, payload, extra = rejected.args[0]
         headers_out = {"x-request-id": "req_" + seed[:32], **extra}
         if isinstance(payload, tuple):
@@ -577,18 +419,16 @@ class Simulator:
 
     def _route(self, method: str, path: str, content_type: str, body: bytes, seed: str) -> dict | tuple:
         if method == "POST" and path == "/v1/images/generations":
-            return self._generate(_json_body(body), seed)
+            return self._generate(json_body(body), seed)
         if method == "POST" and path == "/v1/images/edits":
             return self._edit(content_type, body, seed)
         if method == "POST" and path == "/v1/responses":
-            return self._respond(_json_body(body), seed)
+            return self._respond(json_body(body), seed)
         if method == "GET" and path.startswith("/v1/models/"):
             return _model(path[len("/v1/models/"):])
         if path.startswith(("/v1/files", "/v1/batches")):
-            from . import sim_batches  # imported here: it builds on this module
-
-            return sim_batches.route(self, method, path, content_type, body, seed)
-        raise _reject("not_found", message=f"The simulator has no route for {method} {path}.")
+            return batches.route(self, method, path, content_type, body, seed)
+        raise reject("not_found", message=f"The simulator has no route for {method} {path}.")
 
     def _take_slots(self, images: int) -> None:
         """Sliding 60 s window of images; over the limit -> 429 with when enough slots free up."""
@@ -600,7 +440,7 @@ class Simulator:
         excess = len(self._window) + images - self.images_per_minute
         if excess > 0:
             frees_at = self._window[excess - 1] + 60 if excess <= len(self._window) else now + 60
-            raise _reject("rate_limit", retry_after_s=frees_at - now)
+            raise reject("rate_limit", retry_after_s=frees_at - now)
         self._window.extend([now] * images)
 
     # --- Images API ---
@@ -610,20 +450,20 @@ class Simulator:
         self._take_slots(req.n)
 
         def render(variant: int) -> bytes:
-            return imaging.render_generated(req.prompt, req.width, req.height, **req.render(variant=variant))
+            return rendering.render_generated(req.prompt, req.width, req.height, **req.render(variant=variant))
 
         return _images_answer(req, seed, render, dict(text=text_tokens(req.prompt), image=0), "image_generation")
 
     def _edit(self, content_type: str, body: bytes, seed: str) -> dict | tuple:
         if not content_type.startswith("multipart/form-data"):
-            raise _bad(None, "Image edits take a multipart/form-data body.", "invalid_content_type")
+            raise bad_value(None, "Image edits take a multipart/form-data body.", "invalid_content_type")
         try:
             parts = wire.parse_multipart(content_type, body)
         except ValueError:
-            raise _bad(None, "The multipart body could not be parsed.", "invalid_content_type") from None
+            raise bad_value(None, "The multipart body could not be parsed.", "invalid_content_type") from None
         for part in parts:
             if part.is_file and part.name not in ("image", "image[]", "mask", "markup"):
-                raise _reject("unknown_parameter", param=part.name)
+                raise reject("unknown_parameter", param=part.name)
         req = check_image_request(wire.form_fields(parts), route="edit")
         caps = registry.get(req.model).capabilities
         inputs = [p.data for p in wire.file_parts(parts, "image", "image[]")]
@@ -634,12 +474,12 @@ class Simulator:
             _check_mask(mask, images[0], caps, "mask")
         if wire.file_parts(parts, "markup"):
             if mask is not None:
-                raise _bad("markup", "markup cannot be combined with mask.")
-            raise _bad("markup", "The simulator does not draw markup-guided edits.", "unsupported_parameter")
+                raise bad_value("markup", "markup cannot be combined with mask.")
+            raise bad_value("markup", "The simulator does not draw markup-guided edits.", "unsupported_parameter")
         self._take_slots(req.n)
 
         def render(variant: int) -> bytes:
-            return imaging.render_edit(inputs, req.prompt, req.width, req.height, mask=mask,
+            return rendering.render_edit(inputs, req.prompt, req.width, req.height, mask=mask,
                                        **req.render(variant=variant))
 
         high = req.input_fidelity == "high" or caps.input_fidelity == ()
@@ -654,25 +494,25 @@ class Simulator:
         try:
             record = registry.get(mainline)
         except (registry.UnknownModel, TypeError):
-            raise _bad("model", f"Invalid value: '{mainline}'. The simulator's registry has no such model.",
+            raise bad_value("model", f"Invalid value: '{mainline}'. The simulator's registry has no such model.",
                        "model_not_found") from None
         if not record.capabilities or not record.capabilities.responses_top_level:
             hint = " Image models go in tools[].model of an image_generation tool." if record.kind == "image" else ""
-            raise _bad("model", f"The model '{mainline}' is not supported as the Responses API model.{hint}",
+            raise bad_value("model", f"The model '{mainline}' is not supported as the Responses API model.{hint}",
                        "model_not_supported")
         tools = body.get("tools") or []
         tool = next((t for t in tools if isinstance(t, dict) and t.get("type") == "image_generation"), None)
         if tool is None:
-            raise _bad("tools", "The simulator answers Responses requests that include an image_generation tool.")
+            raise bad_value("tools", "The simulator answers Responses requests that include an image_generation tool.")
         stream = body.get("stream") is True
         prompt, inputs = self._context(body)
         req = check_image_request(tool, route="tool", prompt=prompt, stream=stream)
         caps = registry.get(req.model).capabilities
         action = tool.get("action") or "auto"
         if action not in ("generate", "edit", "auto"):
-            raise _bad("tools", f"Invalid value for action: '{action}'. Supported values are: generate, edit, auto.")
+            raise bad_value("tools", f"Invalid value for action: '{action}'. Supported values are: generate, edit, auto.")
         if action == "edit" and not inputs:
-            raise _bad("tools", "action 'edit' needs an image in the conversation, and there is none.")
+            raise bad_value("tools", "action 'edit' needs an image in the conversation, and there is none.")
         action = "edit" if inputs and action != "generate" else "generate"
         decoded = _check_inputs(inputs, caps, "input") if inputs else []
         mask = _tool_mask(tool.get("input_image_mask"), decoded, caps)
@@ -680,13 +520,13 @@ class Simulator:
 
         revised = req.prompt + ", rendered in a clean illustrative style"
         if action == "edit":
-            result = imaging.render_edit(inputs, revised, req.width, req.height, mask=mask, **req.render())
+            result = rendering.render_edit(inputs, revised, req.width, req.height, mask=mask, **req.render())
         else:
-            result = imaging.render_generated(revised, req.width, req.height, **req.render())
+            result = rendering.render_generated(revised, req.width, req.height, **req.render())
         high = req.input_fidelity == "high" or caps.input_fidelity == ()
         image_in = sum(image_input_tokens(*im.size, high_fidelity=high) for im in decoded) if action == "edit" else 0
-        created = _created(seed)
-        call_id, msg_id = "ig_" + _hex(seed, "ig", 48), "msg_" + _hex(seed, "msg", 48)
+        created = created_at(seed)
+        call_id, msg_id = "ig_" + hex_id(seed, "ig", 48), "msg_" + hex_id(seed, "msg", 48)
         text = ("(simulated) Here is the edited image. It was drawn by the kit's offline simulator, not by OpenAI."
                 if action == "edit" else
                 "(simulated) Here is the image. It was drawn by the kit's offline simulator, not by OpenAI.")
@@ -698,7 +538,7 @@ class Simulator:
         mainline_in = text_tokens(prompt) + sum(image_input_tokens(*im.size) for im in decoded)
         mainline_out = text_tokens(revised) + text_tokens(text)
         response = {
-            "id": "resp_" + _hex(seed, "resp", 48), "object": "response", "created_at": created,
+            "id": "resp_" + hex_id(seed, "resp", 48), "object": "response", "created_at": created,
             "status": "completed", "completed_at": created + 1, "error": None, "incomplete_details": None,
             "instructions": body.get("instructions"), "metadata": body.get("metadata") or {},
             "model": mainline, "output": [call, message],
@@ -721,7 +561,7 @@ class Simulator:
         self._remember(response)
         if not stream:
             return response
-        partials = [imaging.render_partial(revised, req.width, req.height, index=k, total=req.partial_images,
+        partials = [rendering.render_partial(revised, req.width, req.height, index=k, total=req.partial_images,
                                            **req.render()) for k in range(req.partial_images)]
         return _response_events(response, partials)
 
@@ -733,7 +573,7 @@ class Simulator:
         if previous is not None:
             earlier = self._responses.get(previous)
             if earlier is None:
-                raise _bad("previous_response_id", f"Previous response with id '{previous}' not found.",
+                raise bad_value("previous_response_id", f"Previous response with id '{previous}' not found.",
                            "previous_response_not_found")
             results = [i["result"] for i in earlier.get("output") or ()
                        if i.get("type") == "image_generation_call" and i.get("result")]
@@ -744,7 +584,7 @@ class Simulator:
             if kind in ("image_generation_call", "item_reference"):
                 result = item.get("result") or self._images.get(item.get("id"))
                 if result is None:
-                    raise _bad("input", f"Item with id '{item.get('id')}' not found.", "item_not_found")
+                    raise bad_value("input", f"Item with id '{item.get('id')}' not found.", "item_not_found")
                 images.append(base64.b64decode(result))
             elif kind == "message":
                 if item.get("role") != "user":
@@ -756,34 +596,27 @@ class Simulator:
                     elif part.get("type") == "input_image":
                         images.append(_data_url(part.get("image_url"), "input"))
                     else:
-                        raise _bad("input", f"The simulator does not read '{part.get('type')}' content parts.")
+                        raise bad_value("input", f"The simulator does not read '{part.get('type')}' content parts.")
             else:
-                raise _bad("input", f"The simulator does not read '{kind}' input items.")
+                raise bad_value("input", f"The simulator does not read '{kind}' input items.")
         prompt = " ".join(t.strip() for t in texts if t.strip())
         if not prompt:
-            raise _bad("input", "The simulator needs some user text to draw from.", "missing_required_parameter")
+            raise bad_value("input", "The simulator needs some user text to draw from.", "missing_required_parameter")
         return prompt, images
 
 # --- answers ---------------------------------------------------------------------------------
-
-def _hex(seed: str, label: str, length: int) -> str:
-    return hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:length]
-
-
-def _created(seed: str) -> int:
-    return EPOCH_2026 + int(seed[:12], 16) % YEAR_S
 
 
 def _images_answer(req: ImageRequest, seed: str, render: Callable[[int], bytes], usage: Mapping[str, int],
                    prefix: str) -> dict | tuple:
     """An ImagesResponse, or its stream: ``prefix`` is "image_generation" or "image_edit"."""
-    created = _created(seed)
+    created = created_at(seed)
     count = dict(images=req.n, partial_images=req.partial_images, **usage)
     shared = {"background": req.background, "output_format": req.output_format, "quality": req.quality,
               "size": req.size}
     if req.stream:
         events = [{"type": f"{prefix}.partial_image", "created_at": created, "partial_image_index": k, **shared,
-                   "b64_json": _b64(imaging.render_partial(req.prompt, req.width, req.height, index=k,
+                   "b64_json": _b64(rendering.render_partial(req.prompt, req.width, req.height, index=k,
                                                            total=req.partial_images, **req.render()))}
                   for k in range(req.partial_images)]
         done = {"type": f"{prefix}.completed", "b64_json": _b64(render(0)), "created_at": created, **shared,
@@ -834,20 +667,10 @@ def _model(model_id: str) -> dict:
     try:
         record = registry.get(model_id)
     except registry.UnknownModel:
-        raise _reject("not_found", message=f"The model '{model_id}' is not in the simulator's registry.") from None
+        raise reject("not_found", message=f"The model '{model_id}' is not in the simulator's registry.") from None
     # The registry holds no creation dates, so ``created`` is a simulated, stable timestamp.
-    return {"id": record.id, "object": "model", "created": _created(hashlib.sha256(record.id.encode()).hexdigest()),
+    return {"id": record.id, "object": "model", "created": created_at(hashlib.sha256(record.id.encode()).hexdigest()),
             "owned_by": "system", "shutdown_date": record.lifecycle.shutdown_date}
-
-
-def _json_body(body: bytes) -> dict:
-    try:
-        parsed = json.loads(body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _bad(None, "The request body is not valid JSON.", "invalid_json") from None
-    if not isinstance(parsed, dict):
-        raise _bad(None, "The request body must be a JSON object.", "invalid_json")
-    return parsed
 
 
 def _request_key(method: str, path: str, query: Mapping[str, str], content_type: str, body: bytes) -> str:

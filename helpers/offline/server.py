@@ -18,7 +18,8 @@ from typing import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from . import recording, wire
-from .simulator import SIMULATED, Simulator
+from .errors import SIMULATED
+from .simulator import Simulator
 
 LOOPBACK = "127.0.0.1"
 

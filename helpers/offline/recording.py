@@ -15,9 +15,7 @@ import difflib
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any, Iterable, Optional
 
 from PIL import Image
 
+from ..writes import atomic_write_text
 from . import wire
 
 FORMAT_VERSION = 1
@@ -281,7 +280,7 @@ class Recording:
 
     def save(self) -> None:
         """Write atomically: a crash mid-write leaves the previous file intact."""
-        from . import __version__ as kit_version
+        from .. import __version__ as kit_version
         from openai import __version__ as sdk_version
 
         document = {
@@ -308,27 +307,3 @@ def open_for_recording(path: Path) -> Recording:
 
 def _pretty(request: dict) -> str:
     return json.dumps(request, indent=1, sort_keys=True)
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; the file should look like any other
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))

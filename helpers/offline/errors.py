@@ -1,0 +1,200 @@
+"""Error bodies and the small shared pieces of the offline simulator's answers.
+
+Error bodies that were publicly observed are reproduced exactly, with their source next to them;
+every other message starts with ``(simulated) ``. The Images/Responses simulator and the Files and
+Batches simulator both build their answers from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+from .. import registry
+
+SIMULATED = "(simulated) "
+
+
+@dataclass(frozen=True)
+class SimulatedResponse:
+    status: int
+    body: dict | None = None  # JSON body (None when events is set)
+    events: tuple[dict, ...] | None = None  # SSE stream: each {"event": name_or_None, "data": dict}
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- error bodies ----------------------------------------------------------------------------
+# One constructor per kind, so lessons can replay any of them on their own with ``error_body``.
+
+def _error(status: int, message: str, *, type: str = "invalid_request_error", param: Optional[str] = None,
+           code: Optional[str] = None, headers: Optional[Mapping[str, str]] = None) -> tuple[int, dict, dict]:
+    return status, {"error": {"message": message, "type": type, "param": param, "code": code}}, dict(headers or {})
+
+
+def simulated_message(message: str) -> str:
+    return message if message.startswith(SIMULATED) else SIMULATED + message
+
+
+def _org_not_verified(model: str = registry.LESSON_IMAGE_MODEL) -> tuple[int, dict, dict]:
+    # Observed body, https://github.com/openai-php/client/issues/565 (2025-04-26), for `gpt-image-1`;
+    # only the model name is substituted. The 403 status: https://github.com/receptron/mulmocast-app/issues/1090
+    return _error(403, f"Your organization must be verified to use the model `{model}`. Please go to: "
+                       "https://platform.openai.com/settings/organization/general and click on Verify Organization. "
+                       "If you just verified, it can take up to 15 minutes for access to propagate.")
+
+
+def _invalid_api_key(key: str = "sk-test") -> tuple[int, dict, dict]:
+    # No observed 401 body is in the kit's reference, so this one is simulated throughout.
+    masked = key[:3] + "*" * max(len(key) - 7, 4) + key[-4:]
+    return _error(401, simulated_message(f"Incorrect API key provided: {masked}."), code="invalid_api_key")
+
+
+def _insufficient_quota() -> tuple[int, dict, dict]:
+    # Observed body, https://github.com/chatanywhere/GPT_API_free/issues/229 (2024-05-07; not image-specific).
+    return 429, {"error": {
+        "message": "You exceeded your current quota, please check your plan and billing details. For more "
+                   "information on this error, read the docs: "
+                   "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}}, {}
+
+
+def _billing_hard_limit() -> tuple[int, dict, dict]:
+    # Observed body (key order kept), https://github.com/dfinke/PowerShellAI/issues/127 (2023-05-02);
+    # the 400 status: https://github.com/all-in-aigc/aiwallpaper/issues/2 (2024-08-01).
+    return 400, {"error": {"code": "billing_hard_limit_reached", "message": "Billing hard limit has been reached",
+                           "param": None, "type": "invalid_request_error"}}, {}
+
+
+def _rate_limit(retry_after_s: float = 51.84) -> tuple[int, dict, dict]:
+    # Observed message, https://github.com/receptron/mulmocast-cli/issues/477 (2025-06-14; gpt-image-1,
+    # Tier 1), posted as "429 You've exceeded..." where the leading "429 " is the status the JavaScript
+    # client prefixes. Only the message was observed: type, param and code are filled in here.
+    headers = {"retry-after": str(max(1, math.ceil(retry_after_s))),
+               "retry-after-ms": str(max(1, math.ceil(retry_after_s * 1000)))}
+    return _error(429, f"You've exceeded the rate limit, please slow down and try again after "
+                       f"{retry_after_s:.2f} seconds.", type="requests", code="rate_limit_exceeded", headers=headers)
+
+
+def _moderation_blocked(request_id: str = "req_simulated", categories: tuple[str, ...] = ("sexual",),
+                        stage: str = "output") -> tuple[int, dict, dict]:
+    # Observed body through the image_generation tool,
+    # https://github.com/ucx0204/CarrotMangaTranslator/issues/122 (log dated 2026-09-20);
+    # the request id, categories and stage are substituted.
+    return 400, {"error": {
+        "message": "Your request was rejected by the safety system. If you believe this is an error, contact us "
+                   f"at help.openai.com and include the request ID {request_id}. "
+                   f"safety_violations=[{', '.join(categories)}].",
+        "type": "image_generation_user_error", "param": None, "code": "moderation_blocked",
+        "moderation_details": {"moderation_stage": stage, "categories": list(categories)}}}, {}
+
+
+def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value: str = "high",
+                                route: str = "images") -> tuple[int, dict, dict]:
+    caps = registry.get(model).capabilities
+    if caps is not None and caps.input_fidelity == ():
+        if route == "tool":
+            # Observed body, https://github.com/pydantic/pydantic-ai/issues/5413 (2026-05-13), for gpt-image-2
+            # through the Responses tool; only the model name is substituted.
+            return _error(400, f"The model '{model}' does not support the 'input_fidelity' parameter.",
+                          type="image_generation_user_error", param="tools", code="invalid_input_fidelity_model")
+        return _error(400, simulated_message(f"The model '{model}' does not support the 'input_fidelity' parameter."),
+                      param="input_fidelity", code="invalid_input_fidelity_model")
+    if value == "high":
+        # Observed message (sic), https://github.com/lobehub/lobehub/pull/9920 (2025-10-29), for
+        # gpt-image-1-mini. Only the message was observed: type, param and code are filled in (on the
+        # tool route as in the observed gpt-image-2 tool body above).
+        message = "input_fidelity 'high' is only supported for model gpt-model-1"
+        if route == "tool":
+            return _error(400, message, type="image_generation_user_error", param="tools")
+        return _error(400, message, param="input_fidelity")
+    return _invalid_value("input_fidelity", f"Invalid value: '{value}'. {model} accepts "
+                                            f"{', '.join(caps.input_fidelity) if caps else 'no such value'}.")
+
+
+def _model_shut_down(model: Optional[str] = None) -> tuple[int, dict, dict]:
+    # The exact body is not found. The 400 status was reported
+    # (https://github.com/learnpack/learnpack/issues/2078); type and code follow a third-party
+    # description of the "expected" shape (https://alpha.hashtagplus.com/post/sCEmhGlE).
+    model = model or next(m.id for m in registry.image_models() if not m.is_available and m.lifecycle.successors)
+    life = registry.get(model).lifecycle
+    successors = f" Use {' or '.join(life.successors)} instead." if life.successors else ""
+    return _error(400, simulated_message(f"The model `{model}` was shut down on {life.shutdown_date}.{successors}"),
+                  param="model", code="model_not_found")
+
+
+def _invalid_value(param: Optional[str] = None, message: str = "Invalid value.",
+                   code: Optional[str] = "invalid_value") -> tuple[int, dict, dict]:
+    return _error(400, simulated_message(message), param=param, code=code)
+
+
+def _unknown_parameter(param: str = "") -> tuple[int, dict, dict]:
+    return _error(400, simulated_message(f"Unknown parameter: '{param}'."), param=param, code="unknown_parameter")
+
+
+def _not_found(message: str = "Not found.") -> tuple[int, dict, dict]:
+    return _error(404, simulated_message(message), code="not_found")
+
+
+ERRORS: Mapping[str, Callable[..., tuple[int, dict, dict]]] = {
+    "org_not_verified": _org_not_verified,
+    "invalid_api_key": _invalid_api_key,
+    "insufficient_quota": _insufficient_quota,
+    "billing_hard_limit": _billing_hard_limit,
+    "rate_limit": _rate_limit,
+    "moderation_blocked": _moderation_blocked,
+    "input_fidelity_unsupported": _input_fidelity_unsupported,
+    "model_shut_down": _model_shut_down,
+    "invalid_value": _invalid_value,
+    "unknown_parameter": _unknown_parameter,
+    "not_found": _not_found,
+}
+
+
+def error_body(kind: str, **kw: Any) -> tuple[int, dict, dict]:
+    """(status, JSON body, extra headers) of an API error, e.g. ``error_body("rate_limit", retry_after_s=12)``."""
+    if kind not in ERRORS:
+        raise ValueError(f"unknown error kind {kind!r}; known: {', '.join(ERRORS)}")
+    return ERRORS[kind](**kw)
+
+
+class Rejected(Exception):
+    """Carries an ``error_body`` result out of the request checks."""
+
+
+def reject(kind: str, **kw: Any) -> Rejected:
+    return Rejected(error_body(kind, **kw))
+
+
+def bad_value(param: Optional[str], message: str, code: str = "invalid_value") -> Rejected:
+    return reject("invalid_value", param=param, message=message, code=code)
+
+
+
+
+# --- ids, times and bodies shared by both simulators ---------------------------------------------
+
+YEAR_S = 365 * 86400
+
+
+EPOCH_2026 = 1767225600  # 2026-01-01T00:00:00Z: simulated timestamps fall within 2026
+
+
+def hex_id(seed: str, label: str, length: int = 24) -> str:
+    return hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:length]
+
+
+def created_at(seed: str) -> int:
+    return EPOCH_2026 + int(seed[:12], 16) % YEAR_S
+
+
+def json_body(body: bytes) -> dict:
+    try:
+        parsed = json.loads(body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_value(None, "The request body is not valid JSON.", "invalid_json") from None
+    if not isinstance(parsed, dict):
+        raise bad_value(None, "The request body must be a JSON object.", "invalid_json")
+    return parsed
