@@ -62,20 +62,12 @@ def mask_key(key: str) -> str:
 
 def uses_real_api(mode: Optional[str] = None, env: Mapping[str, str] = os.environ) -> bool:
     """True when requests go to OpenAI: live mode, or record mode recording from the API."""
-    mode = mode or current_mode()
-    return mode == "live" or (mode == "record" and env.get("COOKBOOK_RECORD_FROM", "api").lower() == "api")
+    return registry.uses_real_api(mode or current_mode(), env)
 
 
-def lifecycle_today(mode: Optional[str] = None, env: Mapping[str, str] = os.environ,
-                    clock: Optional[dt.date] = None) -> dt.date:
-    """"Today" for lifecycle arithmetic: the registry's as-of date unless the real API is used.
-
-    Recorded answers describe the registry's day, and stored notebook outputs must not change
-    with the calendar; live answers describe today.
-    """
-    if uses_real_api(mode, env):
-        return clock or dt.date.today()
-    return dt.date.fromisoformat(registry.AS_OF)
+def lifecycle_today(mode: Optional[str] = None, env: Mapping[str, str] = os.environ) -> dt.date:
+    """"Today" for lifecycle arithmetic: ``registry.kit_day`` (today live, the as-of date offline)."""
+    return registry.kit_day(mode or current_mode(), env)
 
 
 def _offline(step: str, would: str) -> Check:
@@ -155,13 +147,13 @@ def lifecycle_verdict(model: str, shutdown_date: Optional[str], today: dt.date) 
     step = STEPS[4]
     record = registry.get(model)
     life = record.lifecycle
-    successor = registry.recommended_successor(model)
-    move = (f"Plan the move to {' or '.join(life.successors)} (the registry's successors; sources may "
-            "disagree: see registry.get(model).lifecycle.note)" if successor else
+    successor = registry.on(model, today).successor
+    move = (f"Move to {successor} (the kit's choice among {' or '.join(life.successors)}: "
+            "registry.get(model).lifecycle.note says why)" if successor else
             "No successor is listed in the registry.")
     disagree = ""
     if shutdown_date != life.shutdown_date:
-        disagree = (f" The registry (as of {registry.AS_OF}) says {registry.fmt(life.shutdown_date)}: trust the "
+        disagree = (f" The registry (facts as of {registry.AS_OF}) says {registry.fmt(life.shutdown_date)}: trust the "
                     "API and update helpers/registry.py.")
     if shutdown_date is None:
         return Check(step, OK, f"{model}: no shutdown date announced (as of {today}).{disagree}",

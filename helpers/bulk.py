@@ -17,6 +17,8 @@ third party and not verified, so the kit does not build one.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import base64
 import hashlib
 import json
@@ -424,11 +426,15 @@ def already_saved(job: Job, model: str, manifest: Mapping[str, dict], run_dir: P
 
 # --- the run ---------------------------------------------------------------------------------
 
-def check_jobs(jobs: Sequence[Job], model: str) -> None:
-    """Reject bad input before any request is sent."""
-    record = registry.get(model)
-    if not record.is_available:
-        raise ValueError(f"{model} was shut down on {record.lifecycle.shutdown_date}; pick another model.")
+def check_jobs(jobs: Sequence[Job], model: str, day: Optional[dt.date] = None) -> None:
+    """Reject bad input before any request is sent (lifecycle asked on ``day``, default the kit's day).
+
+    Raises registry.ModelShutDown for a model shut down on that day, TypeError/ValueError for bad jobs.
+    """
+    found = registry.on(model, day or registry.kit_day())
+    if not found.served:
+        raise registry.ModelShutDown(found)
+    record = found.record
     caps = record.capabilities
     for job in jobs:
         if not isinstance(job, Job):

@@ -8,6 +8,8 @@ bytes, so lessons show it through ``helpers.display`` as a small JPEG.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import html
 import io
 from dataclasses import dataclass
@@ -77,11 +79,12 @@ def calculate(settings: Settings) -> Result:
                   "; ".join(notes))
 
 
-def result_table(settings: Settings) -> pricing.Table:
+def result_table(settings: Settings, day: Optional[dt.date] = None) -> pricing.Table:
+    """The calculator's answer as a two-column table; the model's status is asked on ``day``."""
     result = calculate(settings)
-    record = registry.get(settings.model)
-    life = record.lifecycle
-    status = life.status + (f", shutdown {life.shutdown_date}" if life.shutdown_date else "")
+    found = registry.on(settings.model, day or registry.kit_day())
+    life = found.record.lifecycle
+    status = found.status + (f", shutdown {life.shutdown_date}" if life.shutdown_date else "")
     rows = (
         ("model", f"{settings.model} ({status})"),
         ("request", f"{settings.quality} quality, {settings.size}" + (", Batch" if settings.batch else "")),
@@ -154,15 +157,16 @@ def chart_for(settings: Settings) -> bytes:
                                acceptance=settings.acceptance, batch=settings.batch)
 
 
-def model_choices() -> list[tuple[str, str]]:
-    """(label, id) for every image model that can still be called, labelled with its status."""
+def model_choices(day: Optional[dt.date] = None) -> list[tuple[str, str]]:
+    """(label, id) for every image model served on ``day`` (default the kit's day), labelled with its status."""
+    day = day or registry.kit_day()
     choices = []
     for model_id in pricing.listed_models():
-        record = registry.get(model_id)
-        if record.is_available:
-            life = record.lifecycle
+        found = registry.on(model_id, day)
+        if found.served:
+            life = found.record.lifecycle
             when = f" until {life.shutdown_date}" if life.shutdown_date else ""
-            choices.append((f"{model_id} ({life.status}{when})", model_id))
+            choices.append((f"{model_id} ({found.status}{when})", model_id))
     return choices
 
 

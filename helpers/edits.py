@@ -11,6 +11,8 @@ Masks use the API's convention: alpha 0 marks the area the model may repaint, al
 
 from __future__ import annotations
 
+import datetime as dt
+
 import io
 import os
 from dataclasses import dataclass, field
@@ -271,28 +273,28 @@ def check_input_fidelity(model: str, value: Optional[str]) -> Optional[str]:
     return value
 
 
-def models_accepting_fidelity(value: str) -> list[str]:
-    """Available models (no snapshots) whose registry entry lists ``value`` for input_fidelity."""
-    return [m.id for m in registry.image_models()
-            if m.is_available and not m.snapshot_of and m.capabilities
-            and value in (m.capabilities.input_fidelity or ())]
+def models_accepting_fidelity(value: str, day: Optional[dt.date] = None) -> list[str]:
+    """Models served on ``day`` (no snapshots) whose registry entry lists ``value`` for input_fidelity."""
+    return [m.id for m in registry.served_image_models(day or registry.kit_day())
+            if m.capabilities and value in (m.capabilities.input_fidelity or ())]
 
 
-def models_omitting_fidelity() -> list[str]:
-    """Available models (no snapshots) that must be sent without input_fidelity, per the registry."""
-    return [m.id for m in registry.image_models()
-            if m.is_available and not m.snapshot_of and m.capabilities and m.capabilities.input_fidelity == ()]
+def models_omitting_fidelity(day: Optional[dt.date] = None) -> list[str]:
+    """Models served on ``day`` (no snapshots) that must be sent without input_fidelity, per the registry."""
+    return [m.id for m in registry.served_image_models(day or registry.kit_day())
+            if m.capabilities and m.capabilities.input_fidelity == ()]
 
 
-def fidelity_table() -> list[FidelityRow]:
-    """What each image model in the registry accepts for ``input_fidelity`` (snapshots left out)."""
+def fidelity_table(day: Optional[dt.date] = None) -> list[FidelityRow]:
+    """What each image model in the registry accepts for ``input_fidelity`` (snapshots left out), on ``day``."""
+    day = day or registry.kit_day()
     rows = []
     for m in registry.image_models():
         if m.snapshot_of or m.capabilities is None:
             continue
         accepted = m.capabilities.input_fidelity
         accepts = registry.NOT_FOUND if accepted is None else ("omit it" if accepted == () else ", ".join(accepted))
-        rows.append(FidelityRow(m.id, m.lifecycle.status, accepts, m.capabilities.source))
+        rows.append(FidelityRow(m.id, m.status_on(day), accepts, m.capabilities.source_of("input_fidelity")))
     return rows
 
 

@@ -13,6 +13,8 @@ plain-text form says how to use it where widgets cannot run.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import html
 import io
 from dataclasses import dataclass, replace
@@ -99,39 +101,43 @@ def _missing_options(record: registry.ModelRecord) -> list[str]:
                                      ("output formats", caps.output_formats)) if value is None]
 
 
-def status_label(model_id: str) -> str:
-    """A model as the picker shows it, e.g. "gpt-image-1-mini (deprecated, shuts down 2026-12-01)"."""
-    life = registry.get(model_id).lifecycle
-    if life.status == registry.SHUT_DOWN:
+def status_label(model_id: str, day: Optional[dt.date] = None) -> str:
+    """A model as the picker shows it on ``day``, e.g. "gpt-image-1-mini (deprecated, shuts down 2026-12-01)"."""
+    found = registry.on(model_id, day or registry.kit_day())
+    life = found.record.lifecycle
+    if found.status == registry.SHUT_DOWN:
         return f"{model_id} (shut down {registry.fmt(life.shutdown_date)})"
-    if life.status == registry.DEPRECATED:
+    if found.status == registry.DEPRECATED:
         return f"{model_id} (deprecated, shuts down {registry.fmt(life.shutdown_date)})"
-    return f"{model_id} ({life.status})"
+    return f"{model_id} ({found.status})"
 
 
-def offered_models() -> tuple[tuple[str, str], ...]:
-    """(label, model id) for every image model that is not shut down and whose options are known."""
-    return tuple((status_label(m.id), m.id) for m in registry.image_models()
-                 if not m.snapshot_of and m.is_available and not _missing_options(m))
+def offered_models(day: Optional[dt.date] = None) -> tuple[tuple[str, str], ...]:
+    """(label, model id) for every image model served on ``day`` (default the kit's day) whose options are known."""
+    day = day or registry.kit_day()
+    return tuple((status_label(m.id, day), m.id) for m in registry.image_models()
+                 if not m.snapshot_of and m.served_on(day) and not _missing_options(m))
 
 
-def left_out_models() -> tuple[tuple[str, str], ...]:
-    """(model id, why) for the image models the picker leaves out (dated snapshots aside)."""
+def left_out_models(day: Optional[dt.date] = None) -> tuple[tuple[str, str], ...]:
+    """(model id, why) for the image models the picker leaves out on ``day`` (dated snapshots aside)."""
+    day = day or registry.kit_day()
     out = []
     for m in registry.image_models():
         if m.snapshot_of:
             continue
-        if not m.is_available:
+        if not m.served_on(day):
             out.append((m.id, f"shut down {registry.fmt(m.lifecycle.shutdown_date)}"))
         elif _missing_options(m):
             out.append((m.id, f"{', '.join(_missing_options(m))} {registry.NOT_FOUND} in the registry"))
     return tuple(out)
 
 
-def default_model() -> str:
-    """The lessons' model when the picker offers it, else the first model offered."""
-    offered = [model_id for _, model_id in offered_models()]
-    lesson = registry.lesson_image_model()
+def default_model(day: Optional[dt.date] = None) -> str:
+    """The lessons' model on ``day`` when the picker offers it, else the first model offered."""
+    day = day or registry.kit_day()
+    offered = [model_id for _, model_id in offered_models(day)]
+    lesson = registry.lesson_image_model(day)
     return lesson if lesson in offered else offered[0]
 
 
@@ -159,12 +165,12 @@ def _offer(what: str, value: Any, allowed: Sequence[Any], model: str) -> list[st
     return [f"{model} does not offer {what} {value!r}; it offers {', '.join(map(str, allowed))}."]
 
 
-def problems(s: Settings, samples_dir: Path = SAMPLES_DIR) -> tuple[str, ...]:
-    """Why these settings cannot be sent, in plain words; empty when they can."""
+def problems(s: Settings, samples_dir: Path = SAMPLES_DIR, day: Optional[dt.date] = None) -> tuple[str, ...]:
+    """Why these settings cannot be sent on ``day`` (default the kit's day), in plain words; empty when they can."""
     if s.model not in registry.MODELS:
         return (f"{s.model!r} is not in the kit's model registry.",)
     record = registry.get(s.model)
-    if not record.is_available:
+    if not record.served_on(day or registry.kit_day()):
         return (f"{s.model} was shut down on {registry.fmt(record.lifecycle.shutdown_date)}; pick another model.",)
     missing = _missing_options(record)
     if missing:

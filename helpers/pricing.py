@@ -9,6 +9,8 @@ sources, "not found" where the registry has no value); they compute, they never 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -272,18 +274,21 @@ TABLE_QUALITIES = ("low", "medium", "high")
 TABLE_SIZES = ("1024x1024", "1024x1536", "1536x1024")
 
 
-def per_image_price_table(models: Optional[list[str]] = None) -> Table:
-    """The official per-image output prices, model x quality x size; "not found" where a model has none."""
+def per_image_price_table(models: Optional[list[str]] = None, day: Optional[dt.date] = None) -> Table:
+    """The official per-image output prices, model x quality x size; "not found" where a model has none.
+
+    Status is the lifecycle on ``day`` (default the kit's day)."""
+    day = day or registry.kit_day()
     rows, sources = [], []
     for model_id in models or listed_models():
         record = registry.get(model_id)
         table = record.per_image_prices
         if table is None:
-            rows.append((model_id, record.lifecycle.status, "any") + (registry.NOT_FOUND,) * len(TABLE_SIZES))
+            rows.append((model_id, record.status_on(day), "any") + (registry.NOT_FOUND,) * len(TABLE_SIZES))
             continue
         sources.append(table.source)
         for quality in TABLE_QUALITIES:
-            rows.append((model_id, record.lifecycle.status, quality)
+            rows.append((model_id, record.status_on(day), quality)
                         + tuple(usd(table.usd.get((quality, size))) for size in TABLE_SIZES))
     notes = ("USD per image, output only: input tokens are billed on top.",) + _sources(sources)
     return Table(("model", "status", "quality") + TABLE_SIZES, tuple(rows), notes)
@@ -293,15 +298,17 @@ TOKEN_RATE_FIELDS = (("text in", "text_in"), ("cached text in", "text_cached_in"
                      ("cached image in", "image_cached_in"), ("image out", "image_out"), ("text out", "text_out"))
 
 
-def token_rate_table(models: Optional[list[str]] = None, *, batch: bool = False) -> Table:
+def token_rate_table(models: Optional[list[str]] = None, *, batch: bool = False,
+                     day: Optional[dt.date] = None) -> Table:
     """USD per 1M tokens by kind, one row per model; "not found" for every rate the registry lacks."""
+    day = day or registry.kit_day()
     rows, sources = [], []
     for model_id in models or listed_models():
         record = registry.get(model_id)
         rates = token_rates(model_id, batch=batch)
         if rates is not None:
             sources.append(rates.source)
-        rows.append((model_id, record.lifecycle.status)
+        rows.append((model_id, record.status_on(day))
                     + tuple(registry.fmt(None if rates is None else getattr(rates, name))
                             for _, name in TOKEN_RATE_FIELDS))
     what = "Batch" if batch else "standard"
@@ -416,22 +423,25 @@ def break_even_acceptance(cost: float, *, versus_cost: float, versus_acceptance:
     return None if needed > 1 else needed
 
 
-def comparison_models(model_id: str) -> list[str]:
-    """The model, its successors, and every available model with an official per-image table."""
-    priced = [m for m in listed_models() if registry.get(m).per_image_prices and registry.get(m).is_available]
+def comparison_models(model_id: str, day: Optional[dt.date] = None) -> list[str]:
+    """The model, its successors, and every model served on ``day`` with an official per-image table."""
+    day = day or registry.kit_day()
+    priced = [m for m in listed_models() if registry.get(m).per_image_prices and registry.get(m).served_on(day)]
     ordered = [model_id, *registry.get(model_id).lifecycle.successors, *priced]
     return list(dict.fromkeys(ordered))
 
 
-def accepted_cost_table(models: list[str], quality: str, size: str, acceptance: dict[str, float]) -> Table:
+def accepted_cost_table(models: list[str], quality: str, size: str, acceptance: dict[str, float],
+                        day: Optional[dt.date] = None) -> Table:
     """Per attempt (both official methods) and per accepted image, at each model's acceptance rate."""
+    day = day or registry.kit_day()
     rows = []
     for model_id in models:
         rate = acceptance[model_id]
         _check_rate(f"acceptance for {model_id}", rate)
         est = estimate(model_id, quality, size)
         table = est.from_per_image_table
-        rows.append((model_id, registry.get(model_id).lifecycle.status, usd(table), usd(est.from_token_table),
+        rows.append((model_id, registry.get(model_id).status_on(day), usd(table), usd(est.from_token_table),
                      f"{rate:.0%}", usd(None if table is None else cost_per_accepted_image(table, rate)),
                      usd(None if est.from_token_table is None
                          else cost_per_accepted_image(est.from_token_table, rate))))

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Optional
 
-AS_OF = "2026-11-20"
+AS_OF = "2026-11-29"
+# The first fact set, kept for facts that were not re-checked in the 2026-11-29 refresh.
+FIRST_AS_OF = "2026-11-20"
 
 NOT_FOUND = "not found"
 
-# The image model every lesson uses. Change it here (or with COOKBOOK_IMAGE_MODEL) when the
-# model is retired: the lessons, the simulator and the cost estimates all follow.
+# The image model every lesson is about. While it is served the lessons use it; from its shutdown
+# date on, ``lesson_image_model(day)`` follows its budget-lane successor (the first successor in its
+# lifecycle). COOKBOOK_IMAGE_MODEL overrides both.
 LESSON_IMAGE_MODEL = "gpt-image-1-mini"
 
 # The mainline model the Responses lessons put at the top level (image models cannot go there).
@@ -41,7 +44,7 @@ class Source:
 
     citation: str
     url: Optional[str] = None
-    as_of: str = AS_OF
+    as_of: str = FIRST_AS_OF
 
     def __str__(self) -> str:
         where = f" <{self.url}>" if self.url else ""
@@ -49,16 +52,40 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ReportedDate:
+    """A lifecycle date that only a third party reports: shown as reported, never used as a status."""
+
+    shutdown_date: str
+    deprecated_on: Optional[str]
+    source: Source
+    confidence: str
+
+
+@dataclass(frozen=True)
 class Lifecycle:
-    status: str
+    """A model's lifecycle dates (ISO ``YYYY-MM-DD``); its status is derived from them on a given day.
+
+    ``successors`` come first-choice first: for an image model the first is the kit's budget-lane
+    successor, which the lessons move to after the shutdown date.
+    """
+
     source: Source
     deprecated_on: Optional[str] = None
     shutdown_date: Optional[str] = None
     successors: tuple[str, ...] = ()
     note: str = ""
+    reported: Optional[ReportedDate] = None
 
     def shutdown(self) -> Optional[_dt.date]:
         return _dt.date.fromisoformat(self.shutdown_date) if self.shutdown_date else None
+
+    def status_on(self, day: _dt.date) -> str:
+        """"shut down" from the shutdown date on, "deprecated" from the notice date, else "active"."""
+        if self.shutdown_date and day >= _dt.date.fromisoformat(self.shutdown_date):
+            return SHUT_DOWN
+        if self.deprecated_on and day >= _dt.date.fromisoformat(self.deprecated_on):
+            return DEPRECATED
+        return ACTIVE
 
 
 @dataclass(frozen=True)
@@ -84,6 +111,12 @@ class Capabilities:
     n_range: tuple[int, int] = (1, 10)
     partial_images_range: tuple[int, int] = (0, 3)
     prompt_max_chars: int = 32000
+    # Sources for single fields (e.g. "batch", "transparent_background"); ``source`` covers the rest.
+    field_sources: Mapping[str, Source] = field(default_factory=dict)
+
+    def source_of(self, name: str) -> Source:
+        """The source of one capability field: its own where it has one, else the record's."""
+        return self.field_sources.get(name, self.source)
 
 
 @dataclass(frozen=True)
@@ -146,9 +179,12 @@ class ModelRecord:
     batch_prices: Optional[BatchPrices] = None
     snapshot_of: Optional[str] = None
 
-    @property
-    def is_available(self) -> bool:
-        return self.lifecycle.status != SHUT_DOWN
+    def status_on(self, day: _dt.date) -> str:
+        return self.lifecycle.status_on(day)
+
+    def served_on(self, day: _dt.date) -> bool:
+        """True while the API accepts requests naming this model (before its shutdown date)."""
+        return self.lifecycle.status_on(day) != SHUT_DOWN
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -175,16 +211,46 @@ SRC_BATCH_GUIDE = Source('[OAI] Batch guide: "50% cost discount compared to sync
 SRC_ORG_VERIFICATION = Source(
     "[OAI] image generation guide: organization verification may be needed for GPT Image models", _GUIDE
 )
-SRC_MINI_SHUTDOWN = Source(
-    '[OAI] mini page (de-DE) labels it "Veraltet" (deprecated); shutdown 2026-12-01 from [3P] dev.to list '
-    "(copied from the deprecations page, matched to GET /v1/models shutdown_date on 2026-10-27) and "
-    "[3P] capability matrix (2026-09-08). The official deprecations entry itself was not found.",
-    _DEVTO,
+SRC_DEPRECATIONS = Source(
+    '[OAI] deprecations page: "Dec 1, 2026 | gpt-image-1-mini | Deprecated | gpt-image-2.6-sunburst or '
+    'gpt-image-2.6-flare | Jun 2, 2026" (same row for gpt-image-1.5 and chatgpt-image-latest)',
+    _DEPRECATIONS, "2026-11-29",
 )
-SRC_SUCCESSOR_NOTE = (
-    "Sources disagree on the replacement: [3P] dev.to list (citing the deprecations page on "
-    "2026-10-27) names gpt-image-2.5-sunburst or gpt-image-2.5-flare; [3P] aiweekly (June) and the "
-    "[3P] matrix (2026-09-08) name gpt-image-2."
+SRC_SUCCESSOR_HISTORY = (
+    "The deprecations page's replacement cell was rewritten twice: gpt-image-2 (June; [3P] aiweekly, "
+    "matrix 2026-09-08) -> gpt-image-2.5-sunburst or -flare ([3P] dev.to and modelpin, 2026-10-04 to "
+    "2026-10-27) -> gpt-image-2.6-sunburst or -flare ([OAI] deprecations page; [3P] modelpin v0.5.4, "
+    "2026-11-22)."
+)
+# Why flare is the kit's successor: the official replacement names two 2.6 models; flare is the
+# everyday tier of the family ("the fastest model for high-quality, everyday image generation" on the
+# 2.5-flare page) and the budget lane the kit teaches with; sunburst is the precision tier.
+SUCCESSOR_CHOICE = (
+    "The kit moves to gpt-image-2.6-flare: of the two official replacements it is the everyday "
+    "(budget-lane) tier; gpt-image-2.6-sunburst is the editing-precision tier."
+)
+LIFECYCLE_STATES = {
+    DEPRECATED: "OpenAI has announced the model's retirement. You can still use it until its shutdown date.",
+    SHUT_DOWN: "The model no longer accepts requests through the standard API.",
+}
+SRC_LIFECYCLE_STATES = Source("[OAI] deprecations page: lifecycle state definitions", _DEPRECATIONS, "2026-11-29")
+IMAGE_MODEL_MIN_NOTICE_MONTHS = 3
+SRC_MIN_NOTICE = Source(
+    '[OAI] deprecations page: "Specialized variants of generally available models and image generation '
+    'models: At least 3 months." (when the rule took effect: not found)', _DEPRECATIONS, "2026-11-29",
+)
+# The JSON body for /v1/images/edits: images (and an optional mask) as {image_url | file_id}.
+EDITS_JSON_BODY = Source(
+    '[OAI] changelog, 2026-02-09: "Added support for application/json requests on /v1/images/edits for '
+    'GPT image models. JSON requests use images (and optional mask) with image_url or file_id references"',
+    "https://developers.openai.com/docs/changelog", "2026-11-29",
+)
+# Responses background mode discounts (fraction off Standard) by background_options.completion_window.
+BACKGROUND_DISCOUNTS = {"soonest": 0.0, "2h": 0.30, "8h": 0.40}
+SRC_BACKGROUND_DISCOUNTS = Source(
+    "[OAI] background mode guide: 2h = 30% and 8h = 40% below Standard on model token rates; needs "
+    "background=true and no streaming. Whether it discounts image-tool tokens: not found",
+    "https://developers.openai.com/api/docs/guides/background", "2026-11-29",
 )
 
 _TIER_TABLE = {1: (5, 100_000), 2: (20, 250_000), 3: (50, 800_000), 4: (150, 3_000_000), 5: (250, 8_000_000)}
@@ -219,6 +285,15 @@ GPT_IMAGE_2_CALCULATOR_TOKENS = OutputTokenTable(
         "https://community.openai.com/t/livestream-starting-now-chatgpt-images-2-0/1379464?page=2",
     ),
     {("high", "1024x1024"): 7024, ("high", "1536x1024"): 5488},
+)
+
+
+FLARE_25_OUTPUT_TOKENS = OutputTokenTable(
+    Source("[3P] sanand0 blog (2026-09-26) citing cellcog.ai: gpt-image-2.5-flare output tokens at 1024x1024",
+           "https://github.com/sanand0/blog/blob/main/posts/2026/quality-levels-of-gpt-image-2.5-flare.md",
+           "2026-11-29"),
+    {("low", "1024x1024"): 196, ("medium", "1024x1024"): 439, ("high", "1024x1024"): 1756,
+     ("xhigh", "1024x1024"): 3122, ("max", "1024x1024"): 7024},
 )
 
 
@@ -274,6 +349,10 @@ _FLARE_25 = Capabilities(
     sizes=STANDARD_SIZES, arbitrary_sizes=True, qualities=EXTENDED_QUALITIES, output_formats=RASTER_FORMATS,
     transparent_background="yes", input_fidelity=None, masks=True, streaming=True, batch=False,
     responses_top_level=False, image_tool_model=True,
+    field_sources={"batch": Source(
+        '[OAI] gpt-image-2.5-flare page: "Batch: Not supported". Conflict: [3P] AIHubMix (2026-11-05) says '
+        "2.5 has Batch; kept as not supported until checked live", _MODEL_PAGE.format("gpt-image-2.5-flare"),
+        "2026-11-29")},
 )
 _SUNBURST_25 = Capabilities(
     source=Source("[SDK] image_generate_params.py quality/size docstrings; Batch support not found"),
@@ -283,11 +362,24 @@ _SUNBURST_25 = Capabilities(
 )
 _GEN_26 = Capabilities(
     source=Source(
-        "[SDK] 3.52.0 docstrings name 2.6 only in the model lists; sizes, qualities and Batch for 2.6 not found"
+        "[SDK] openai 3.57.0 docstrings name 2.6 only in the model lists; [3P] apiyi / apidog / AIHubMix "
+        "(2026-11-05 to 2026-11-12) for qualities low..max, masks, streaming and transparency",
+        as_of="2026-11-29",
     ),
-    sizes=STANDARD_SIZES, arbitrary_sizes=None, qualities=None, output_formats=RASTER_FORMATS + ("gif", "svg"),
-    transparent_background=None, input_fidelity=None, masks=None, streaming=None, batch=None,
+    sizes=STANDARD_SIZES, arbitrary_sizes=None, qualities=EXTENDED_QUALITIES,
+    output_formats=RASTER_FORMATS + ("gif", "svg"),
+    transparent_background="yes", input_fidelity=None, masks=True, streaming=True, batch=False,
     responses_top_level=False, image_tool_model=True,
+    field_sources={
+        "batch": Source('[3P] AIHubMix on Qiita and dev.to (2026-11-05): "Batch, which 2.5 has and 2.6 does not"; '
+                        "official pages show the v1/batch row without a support mark (low-medium confidence)",
+                        as_of="2026-11-29"),
+        "transparent_background": Source(
+            "[3P] apiyi measured on 2.6 (2026-11-12): png/webp give full alpha; transparent + jpeg is refused",
+            "https://docs.apiyi.com/en/live/2026-11/gpt-image-output-format-background", "2026-11-29"),
+        "input_fidelity": Source("[SDK] openai 3.57.0 image_edit_params.py:71-77 names only 1.5, mini and "
+                                 "gpt-image-2: behaviour on 2.6 not found", as_of="2026-11-29"),
+    },
 )
 _GPT_IMAGE_2_CAPS = Capabilities(
     source=Source(
@@ -295,26 +387,29 @@ _GPT_IMAGE_2_CAPS = Capabilities(
         "transparency in preview); [OAI] gpt-image-2 model page (Batch supported)"
     ),
     sizes=SIZES_WITH_AUTO, arbitrary_sizes=True, qualities=GPT_IMAGE_QUALITIES, output_formats=RASTER_FORMATS,
-    transparent_background="preview", input_fidelity=(), masks=True, streaming=True, batch=True,
+    transparent_background="no", input_fidelity=(), masks=True, streaming=True, batch=True,
     responses_top_level=False, image_tool_model=True,
+    field_sources={"transparent_background": Source(
+        '[3P] apiyi (2026-10-15): switched off 2026-09-30; background="transparent" now returns 400 '
+        '"Transparent background is not supported for this model." (the SDK docstring still says preview)',
+        "https://docs.apiyi.com/en/live/2026-10/gpt-image-2-transparent-shutdown.md", "2026-11-29")},
 )
 
-_NEW_FAMILY_SUCCESSORS = ("gpt-image-2.5-flare", "gpt-image-2.5-sunburst")
+_SUCCESSORS_26 = ("gpt-image-2.6-flare", "gpt-image-2.6-sunburst")
 
 
 def _deprecated_dec_1() -> Lifecycle:
     return Lifecycle(
-        status=DEPRECATED,
-        source=SRC_MINI_SHUTDOWN,
+        source=SRC_DEPRECATIONS,
         deprecated_on="2026-06-02",
         shutdown_date="2026-12-01",
-        successors=_NEW_FAMILY_SUCCESSORS,
-        note=SRC_SUCCESSOR_NOTE + " Deprecation announced about 2026-06-02 ([3P] aiweekly).",
+        successors=_SUCCESSORS_26,
+        note=f"{SUCCESSOR_CHOICE} {SRC_SUCCESSOR_HISTORY}",
     )
 
 
-def _active(source: Source, note: str = "") -> Lifecycle:
-    return Lifecycle(status=ACTIVE, source=source, note=note)
+def _active(source: Source, note: str = "", reported: Optional[ReportedDate] = None) -> Lifecycle:
+    return Lifecycle(source=source, note=note, reported=reported)
 
 
 def _build() -> dict[str, ModelRecord]:
@@ -376,13 +471,12 @@ def _build() -> dict[str, ModelRecord]:
             kind="image",
             description="The former flagship image model.",
             lifecycle=Lifecycle(
-                status=SHUT_DOWN,
                 source=Source("[SDK] image_model.py:25-26; [OAI] gpt-image-1 page (ja-JP)",
                               "https://developers.openai.com/ja-JP/api/docs/models/gpt-image-1"),
                 deprecated_on="2026-04-22",
                 shutdown_date="2026-10-23",
-                successors=_NEW_FAMILY_SUCCESSORS,
-                note="[3P] weighmyprompt named gpt-image-1.5 in April; the SDK now names the 2.5 family.",
+                successors=("gpt-image-2.5-sunburst", "gpt-image-2.5-flare"),
+                note="[3P] weighmyprompt named gpt-image-1.5 in April; the official page names 2.5 Sunburst.",
             ),
             capabilities=_standard_capabilities(
                 Source("historical: shut down 2026-10-23"), input_fidelity=("high", "low"), batch=None
@@ -398,8 +492,16 @@ def _build() -> dict[str, ModelRecord]:
             id="gpt-image-2",
             kind="image",
             description="Image generation and editing with flexible sizes and high-fidelity image inputs.",
-            lifecycle=_active(Source("[OAI] gpt-image-2 model page; [3P] matrix: no shutdown as of 2026-09-08",
-                                     _MODEL_PAGE.format("gpt-image-2"))),
+            lifecycle=_active(
+                Source("[OAI] gpt-image-2 model page; no official deprecation found as of 2026-11-29",
+                       _MODEL_PAGE.format("gpt-image-2"), "2026-11-29"),
+                reported=ReportedDate(
+                    shutdown_date="2027-02-10", deprecated_on="2026-11-10", confidence="low to medium",
+                    source=Source('[3P] modelpin v0.5.4 release notes (2026-11-22): "gpt-image-2 ... deprecated on '
+                                  '10 November 2026, shutting down on 10 February 2027"; no official text found; '
+                                  "check GET /v1/models/gpt-image-2 shutdown_date", as_of="2026-11-29"),
+                ),
+            ),
             capabilities=_GPT_IMAGE_2_CAPS,
             token_prices=_GPT_IMAGE_2_TOKENS,
             per_image_prices=PerImagePrices(
@@ -421,6 +523,7 @@ def _build() -> dict[str, ModelRecord]:
             lifecycle=_active(_page("gpt-image-2.5-flare", "launched 2026-09-08")),
             capabilities=_FLARE_25,
             token_prices=_GPT_IMAGE_25_TOKENS,
+            output_tokens=FLARE_25_OUTPUT_TOKENS,
             rate_limits=_tiers("gpt-image-2.5-flare"),
         ),
         ModelRecord(
@@ -437,15 +540,23 @@ def _build() -> dict[str, ModelRecord]:
             description="Generates and edits images from text and image inputs; the Responses tool's default.",
             lifecycle=_active(_page("gpt-image-2.6-sunburst", "released 2026-11-04 ([3P] apiyi)", "de-DE")),
             capabilities=_GEN_26,
-            token_prices=TokenPrices(_page("gpt-image-2.6-sunburst", "pricing", "de-DE"), 5.00, 1.25, 8.00, 2.00, 30.00),
+            token_prices=TokenPrices(
+                replace(_page("gpt-image-2.6-sunburst", "pricing (de-DE, ja-JP, pt-BR, ko-KR, es-419)", "de-DE"),
+                        as_of="2026-11-29"),
+                5.00, 1.25, 8.00, 2.00, 30.00),
         ),
         ModelRecord(
             id="gpt-image-2.6-flare",
             kind="image",
-            description="Official description not found.",
-            lifecycle=_active(Source("[SDK] image_model.py:15; [3P] apiyi / laozhang (released 2026-11-04)")),
+            description="Official description not found; with 2.6 Sunburst the official replacement for mini.",
+            lifecycle=_active(Source("[SDK] image_model.py:15; [3P] apiyi / laozhang (released 2026-11-04); "
+                                     "[OAI] deprecations page names it as a replacement", as_of="2026-11-29")),
             capabilities=_GEN_26,
-            token_prices=None,
+            token_prices=TokenPrices(
+                Source('[3P] apiyi and laozhang live notes (2026-11-05): "Text input, image input, and image output '
+                       'remain $5 / $8 / $30 per 1M tokens"; official page not found; cached rates not found',
+                       "https://docs.apiyi.com/en/live/2026-11/gpt-image-2-6-launch.md", "2026-11-29"),
+                5.00, None, 8.00, None, 30.00),
         ),
     ]
     for snapshot, alias in (
@@ -467,27 +578,50 @@ def _build() -> dict[str, ModelRecord]:
             ModelRecord(
                 id=dalle, kind="image", description="Legacy DALL-E model.",
                 lifecycle=Lifecycle(
-                    status=SHUT_DOWN, source=SRC_SDK_IMAGE_MODEL, shutdown_date="2026-05-12",
+                    source=SRC_SDK_IMAGE_MODEL, shutdown_date="2026-05-12",
                     note='"Use a GPT image model instead." The variations endpoint is retired too.',
                 ),
                 capabilities=None, token_prices=None,
             )
         )
-    records.append(
-        ModelRecord(
-            id="gpt-5.5",
-            kind="mainline",
-            description="Mainline model for the Responses lessons (not in the SDK's deprecated list).",
-            lifecycle=_active(SRC_SDK_CHAT_MODEL),
-            capabilities=Capabilities(
-                source=SRC_GUIDE_TOP_LEVEL, sizes=None, arbitrary_sizes=None, qualities=None, output_formats=None,
-                transparent_background=None, input_fidelity=None, masks=None, streaming=True, batch=None,
-                responses_top_level=True, image_tool_model=False,
-            ),
-            token_prices=None,
-        )
-    )
+    records.extend(_mainline_models())
     return {r.id: r for r in records}
+
+
+_GPT_55_TOKENS = TokenPrices(
+    Source("[3P] morphllm, aigums, swfte, aicostcalc, apidog (2026): input $5.00, output $30.00 per 1M. Cached "
+           "input conflicts ($0.50 vs $1.25): the higher figure is used so a spending cap is never under-run. "
+           "Official pricing page: not found", as_of="2026-11-29"),
+    text_in=5.00, text_cached_in=1.25, image_in=None, image_cached_in=None, image_out=None, text_out=30.00,
+)
+SRC_GPT5_SHUTDOWN = Source("[OAI] deprecations page: gpt-5 and o3 shut down 2026-12-11 (replacement gpt-6.1-sol)",
+                           _DEPRECATIONS, "2026-11-29")
+
+
+def _mainline_models() -> list[ModelRecord]:
+    """Mainline (text) models that can sit at the top level of a Responses call with the image tool."""
+    caps = Capabilities(
+        source=SRC_GUIDE_TOP_LEVEL, sizes=None, arbitrary_sizes=None, qualities=None, output_formats=None,
+        transparent_background=None, input_fidelity=None, masks=None, streaming=True, batch=None,
+        responses_top_level=True, image_tool_model=False,
+    )
+    return [
+        ModelRecord(
+            id="gpt-5.5", kind="mainline",
+            description="Mainline model for the Responses lessons (not in the SDK's deprecated list).",
+            lifecycle=_active(SRC_SDK_CHAT_MODEL), capabilities=caps, token_prices=_GPT_55_TOKENS,
+        ),
+        ModelRecord(
+            id="gpt-5", kind="mainline", description="Mainline model; shuts down 2026-12-11.",
+            lifecycle=Lifecycle(source=SRC_GPT5_SHUTDOWN, shutdown_date="2026-12-11", successors=("gpt-6.1-sol",)),
+            capabilities=caps, token_prices=None,
+        ),
+        ModelRecord(
+            id="gpt-6.1-sol", kind="mainline", description="Mainline model; the named replacement for gpt-5.",
+            lifecycle=_active(Source("[SDK] openai 3.57.0 types/shared/chat_model.py", as_of="2026-11-29")),
+            capabilities=caps, token_prices=None,
+        ),
+    ]
 
 
 MODELS: Mapping[str, ModelRecord] = _build()
@@ -513,11 +647,124 @@ def image_models() -> list[ModelRecord]:
     return [m for m in MODELS.values() if m.kind == "image"]
 
 
-def lesson_image_model() -> str:
-    """The image model the lessons use: ``LESSON_IMAGE_MODEL`` unless COOKBOOK_IMAGE_MODEL overrides it."""
-    model_id = os.environ.get("COOKBOOK_IMAGE_MODEL", LESSON_IMAGE_MODEL)
-    get(model_id)
-    return model_id
+def as_of_day() -> _dt.date:
+    """The registry's as-of date: the day recorded answers and stored outputs describe."""
+    return _dt.date.fromisoformat(AS_OF)
+
+
+def today(env: Mapping[str, str] = os.environ) -> _dt.date:
+    """The calendar's date, or ``COOKBOOK_TODAY`` (``YYYY-MM-DD``) when set, to try the kit on another day.
+
+    Raises ValueError for a ``COOKBOOK_TODAY`` that is not an ISO date.
+    """
+    injected = env.get("COOKBOOK_TODAY", "").strip()
+    if not injected:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(injected)
+    except ValueError:
+        raise ValueError(f"COOKBOOK_TODAY={injected!r} is not a date like 2026-12-02.") from None
+
+
+def uses_real_api(mode: str, env: Mapping[str, str] = os.environ) -> bool:
+    """True when requests go to OpenAI: live mode, or record mode recording from the API (the default)."""
+    return mode == "live" or (mode == "record" and env.get("COOKBOOK_RECORD_FROM", "api").strip().lower() == "api")
+
+
+def kit_day(mode: Optional[str] = None, env: Mapping[str, str] = os.environ) -> _dt.date:
+    """The day every lifecycle question is asked on, for a ``COOKBOOK_MODE``.
+
+    Live and recording from the API: today (``today(env)``), because the answers come from today's API.
+    Offline, replay and recording from the simulator: the registry's as-of date, because the answers
+    describe that day and stored notebook outputs must never change with the calendar. ``mode``
+    defaults to ``COOKBOOK_MODE`` (``offline`` when unset).
+    """
+    mode = mode if mode is not None else env.get("COOKBOOK_MODE", "offline").strip().lower()
+    return today(env) if uses_real_api(mode, env) else as_of_day()
+
+
+@dataclass(frozen=True)
+class ModelOnDay:
+    """One registry record asked on one day: look it up once, then pass this down."""
+
+    record: ModelRecord
+    day: _dt.date
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def status(self) -> str:
+        return self.record.status_on(self.day)
+
+    @property
+    def served(self) -> bool:
+        return self.record.served_on(self.day)
+
+    @property
+    def days_until_shutdown(self) -> Optional[int]:
+        date = self.record.lifecycle.shutdown()
+        return None if date is None else (date - self.day).days
+
+    @property
+    def successor(self) -> Optional[str]:
+        """The first-choice successor that is served on this day, or None."""
+        for candidate in self.record.lifecycle.successors:
+            if candidate in MODELS and MODELS[candidate].served_on(self.day):
+                return candidate
+        return None
+
+    def status_line(self) -> str:
+        """E.g. "deprecated, shuts down 2026-12-01 (2 days after 2026-11-29)": always says which day it counts from."""
+        life = self.record.lifecycle
+        days = self.days_until_shutdown
+        if life.shutdown_date is None:
+            reported = life.reported
+            extra = (f"; [3P] reported shutdown {reported.shutdown_date} ({reported.confidence} confidence, not a "
+                     "status)" if reported else "")
+            return f"{self.status}, no shutdown announced (as of {self.day}){extra}"
+        if days is not None and days <= 0:
+            return f"shut down on {life.shutdown_date} ({-days} days before {self.day})"
+        return f"{self.status}, shuts down {life.shutdown_date} ({days} days after {self.day})"
+
+
+class ModelShutDown(ValueError):
+    """A request names a model that is shut down on the day it would be sent."""
+
+    def __init__(self, model: ModelOnDay):
+        self.model = model
+        life = model.record.lifecycle
+        successor = model.successor
+        switch = (f" Use {successor} instead: set COOKBOOK_IMAGE_MODEL={successor} (or unset it to follow the "
+                  "registry), or pass model=registry.lesson_image_model(day)." if successor else "")
+        super().__init__(f"{model.id} was shut down on {life.shutdown_date} (today is {model.day}): it no longer "
+                         f"accepts requests, so nothing was sent.{switch} Source: {life.source}")
+
+
+def on(model_id: str, day: _dt.date) -> ModelOnDay:
+    """The record for ``model_id`` asked on ``day``. Raises UnknownModel for an id the registry lacks."""
+    return ModelOnDay(get(model_id), day)
+
+
+def served_image_models(day: _dt.date) -> list[ModelRecord]:
+    """Image models (aliases, not dated snapshots) that accept requests on ``day``."""
+    return [m for m in image_models() if not m.snapshot_of and m.served_on(day)]
+
+
+def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = os.environ) -> str:
+    """The image model the lessons use on ``day`` (default: the registry's as-of date).
+
+    ``COOKBOOK_IMAGE_MODEL`` wins when set. Otherwise ``LESSON_IMAGE_MODEL`` while it is served, and
+    from its shutdown date on its budget-lane successor (the first served successor; see
+    ``SUCCESSOR_CHOICE``). Raises UnknownModel for an override the registry does not know.
+    """
+    override = env.get("COOKBOOK_IMAGE_MODEL", "").strip()
+    if override:
+        get(override)
+        return override
+    model = on(LESSON_IMAGE_MODEL, day or as_of_day())
+    return LESSON_IMAGE_MODEL if model.served else (model.successor or LESSON_IMAGE_MODEL)
 
 
 def rate_limits(model_id: str, tier: int) -> Optional[tuple[int, int]]:
@@ -527,11 +774,11 @@ def rate_limits(model_id: str, tier: int) -> Optional[tuple[int, int]]:
 
 
 def days_until_shutdown(model_id: str, today: _dt.date) -> Optional[int]:
-    date = get(model_id).lifecycle.shutdown()
-    return None if date is None else (date - today).days
+    return on(model_id, today).days_until_shutdown
 
 
 def recommended_successor(model_id: str) -> Optional[str]:
+    """The first-choice successor the registry lists (whether or not it is served yet), or None."""
     successors = get(model_id).lifecycle.successors
     return successors[0] if successors else None
 
@@ -547,10 +794,14 @@ def fmt(value) -> str:
     return str(value)
 
 
-def markdown_model_table() -> str:
-    """The README's model table, generated from the registry (a test keeps them equal)."""
+def markdown_model_table(day: Optional[_dt.date] = None) -> str:
+    """The README's model table on ``day`` (default: the as-of date), from the registry (a test keeps them equal).
+
+    A shutdown date that only a third party reports is shown marked [3P], never as a status.
+    """
+    day = day or as_of_day()
     lines = [
-        f"| Model | Status (as of {AS_OF}) | Shutdown | Successor | input_fidelity | Batch | Image out $/1M |",
+        f"| Model | Status (on {day}) | Shutdown | Successor | input_fidelity | Batch | Image out $/1M |",
         "|---|---|---|---|---|---|---:|",
     ]
     for m in image_models():
@@ -561,11 +812,13 @@ def markdown_model_table() -> str:
         lines.append(
             "| `{}` | {} | {} | {} | {} | {} | {} |".format(
                 m.id,
-                m.lifecycle.status,
-                m.lifecycle.shutdown_date or "none announced",
+                m.status_on(day),
+                m.lifecycle.shutdown_date or (f"[3P] reported {m.lifecycle.reported.shutdown_date}"
+                                              if m.lifecycle.reported else "none announced"),
                 ", ".join(f"`{s}`" for s in m.lifecycle.successors) or "—",
                 fmt(caps.input_fidelity) if caps else NOT_FOUND,
-                fmt(caps.batch) if caps else NOT_FOUND,
+                (fmt(caps.batch) + (" [3P]" if caps.source_of("batch").citation.startswith("[3P]") else ""))
+                if caps else NOT_FOUND,
                 fmt(prices.image_out) if prices else NOT_FOUND,
             )
         )

@@ -11,6 +11,8 @@ Every function accepts SDK objects and plain dicts alike, so the same code reads
 
 from __future__ import annotations
 
+import datetime as dt
+
 import base64
 import os
 import re
@@ -188,17 +190,17 @@ def image_tool(**params: Any) -> dict:
     return {"type": TOOL_TYPE, **params}
 
 
-def _tool_model_capabilities(model: Any) -> registry.Capabilities:
+def _tool_model_capabilities(model: Any, day: Optional[dt.date] = None) -> registry.Capabilities:
     try:
-        record = registry.get(model)
+        found = registry.on(model, day or registry.kit_day())
+        record = found.record
     except (registry.UnknownModel, TypeError):
         raise ToolSpecError(f"{model!r} is not an image model in the registry (helpers/registry.py).") from None
     caps = record.capabilities
     if record.kind != "image" or caps is None or not caps.image_tool_model:
         raise ToolSpecError(f"{model} cannot be the image_generation tool's model; the tool takes an image model.")
-    if not record.is_available:
-        raise ToolSpecError(f"{model} was shut down on {record.lifecycle.shutdown_date} "
-                            f"({record.lifecycle.source.citation}).")
+    if not found.served:
+        raise ToolSpecError(str(registry.ModelShutDown(found)))
     return caps
 
 

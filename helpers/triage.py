@@ -14,6 +14,8 @@ Kinds (``Diagnosis.kind``): ``invalid_api_key``, ``missing_api_key``, ``org_not_
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 import re
 import textwrap
@@ -194,9 +196,10 @@ def _allowed_values(model: Optional[str], param: Optional[str]) -> Optional[str]
     return None
 
 
-def _successor_text(model: str) -> str:
-    life = registry.get(model).lifecycle
-    when = f"shut down on {life.shutdown_date}" if life.status == registry.SHUT_DOWN else life.status
+def _successor_text(model: str, day: Optional[dt.date] = None) -> str:
+    found = registry.on(model, day or registry.kit_day())
+    life = found.record.lifecycle
+    when = f"shut down on {life.shutdown_date}" if found.status == registry.SHUT_DOWN else found.status
     successors = " or ".join(life.successors) or registry.NOT_FOUND
     return (f"The registry lists {model} as {when}; successor: {successors}. "
             f"{life.note} (source: {life.source})").replace("  ", " ")
@@ -301,9 +304,10 @@ def diagnose(error: BaseException) -> Diagnosis:
         named = _model_in_text(message) or model
         record = _known(named)
         said_gone = re.search(r"shut down|has been deprecated", lowered) is not None
-        if record is not None and (said_gone or not record.is_available):
-            stale = "" if not record.is_available else (
-                f" The registry (as of {registry.AS_OF}) still lists it as {record.lifecycle.status}: trust the "
+        day = registry.kit_day()
+        if record is not None and (said_gone or not record.served_on(day)):
+            stale = "" if not record.served_on(day) else (
+                f" The registry (facts as of {registry.AS_OF}) still lists it as {record.status_on(day)}: trust the "
                 "API and update helpers/registry.py.")
             return Diagnosis(
                 "model_shut_down", f"{named} is shut down",

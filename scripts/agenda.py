@@ -112,9 +112,10 @@ def agenda_markdown(lessons: list[Lesson]) -> str:
 
 def model_notice(model_id: str) -> str:
     """The lessons' model and its lifecycle, so a workshop is not planned past its shutdown."""
-    life = registry.get(model_id).lifecycle
+    found = registry.on(model_id, registry.as_of_day())
+    life = found.record.lifecycle
     successors = ", ".join(f"`{s}`" for s in life.successors) or "none named"
-    notice = (f"Lessons' model: `{model_id}`, {life.status}, shutdown {registry.fmt(life.shutdown_date)} "
+    notice = (f"Lessons' model: `{model_id}`, {found.status}, shutdown {registry.fmt(life.shutdown_date)} "
               f"(registry as of {registry.AS_OF}), successors {successors}.")
     if life.shutdown_date:
         notice += (f" A workshop on or after {life.shutdown_date} must switch model first "

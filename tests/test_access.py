@@ -82,9 +82,9 @@ def test_tier_limits_come_from_the_registry():
 
 
 def test_lifecycle_today_is_stable_offline_and_real_live():
-    clock = dt.date(2030, 1, 2)
-    assert access.lifecycle_today("replay", {}, clock) == dt.date.fromisoformat(registry.AS_OF)
-    assert access.lifecycle_today("live", {}, clock) == clock
+    env = {"COOKBOOK_TODAY": "2030-01-02"}
+    assert access.lifecycle_today("replay", env) == dt.date.fromisoformat(registry.AS_OF)
+    assert access.lifecycle_today("live", env) == dt.date(2030, 1, 2)
 
 
 def test_lifecycle_before_shutdown_warns_with_days_and_successor():

@@ -295,7 +295,7 @@ def test_a_client_that_retries_by_itself_is_refused(tmp_path):
 
 
 def test_a_shut_down_model_is_refused_before_any_request(tmp_path):
-    shut = next(m.id for m in registry.image_models() if not m.is_available and m.rate_limits)
+    shut = next(m.id for m in registry.image_models() if not m.served_on(registry.as_of_day()) and m.rate_limits)
     api = Scripted(OK)
     with pytest.raises(ValueError, match="shut down"):
         bulk.run(jobs(1), client=client_for(api), model=shut, run_dir=tmp_path, progress=False)

@@ -42,13 +42,13 @@ def test_batch_halves_the_spend_and_unsupported_batch_is_not_found():
         calc.calculate(settings).total_table / 2)
     flare = calc.calculate(calc.Settings("gpt-image-2.5-flare", batch=True))
     assert flare.total_table is None and "not supported" in flare.note
-    assert str(calc.result_table(calc.Settings("gpt-image-2.5-flare"))).count(registry.NOT_FOUND) == 4
+    assert str(calc.result_table(calc.Settings("chatgpt-image-latest"))).count(registry.NOT_FOUND) == 4
 
 
 def test_result_table_shows_status_shutdown_and_as_of():
     text = str(calc.result_table(calc.default_settings()))
     life = registry.get(registry.lesson_image_model()).lifecycle
-    assert life.status in text and registry.fmt(life.shutdown_date) in text and registry.AS_OF in text
+    assert registry.get(registry.lesson_image_model()).status_on(registry.as_of_day()) in text and registry.fmt(life.shutdown_date) in text and registry.AS_OF in text
 
 
 def test_chart_is_a_deterministic_png():

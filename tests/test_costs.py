@@ -84,7 +84,7 @@ def test_models_without_tables_or_rates_read_not_found():
         row = next(line for line in per_image.splitlines() if line.startswith(model + " "))
         assert row.count(registry.NOT_FOUND) == 3
     rates = str(pricing.token_rate_table())
-    row = next(line for line in rates.splitlines() if line.startswith("gpt-image-2.6-flare "))
+    row = next(line for line in rates.splitlines() if line.startswith("chatgpt-image-latest "))
     assert row.count(registry.NOT_FOUND) == 6
     assert registry.AS_OF in rates and "[OAI]" in rates
 
@@ -116,7 +116,7 @@ def test_cached_tokens_are_billed_at_cached_rates():
 
 
 def test_breakdown_total_is_not_found_when_a_rate_is():
-    table = str(pricing.cost_breakdown("gpt-image-2.6-flare", usage(text=10, out=100)))
+    table = str(pricing.cost_breakdown("chatgpt-image-latest", usage(text=10, out=100)))
     assert table.splitlines()[-2].startswith("total") and registry.NOT_FOUND in table.splitlines()[-2]
 
 
@@ -128,7 +128,9 @@ def responses_body(tool_model=None, mainline="gpt-5.5"):
 
 
 def test_responses_tool_usage_priced_with_the_tool_model_and_mainline_not_found():
-    bill = pricing.cost_of_response(responses_body(MINI))
+    unpriced_mainline = "gpt-5"
+    assert registry.get(unpriced_mainline).token_prices is None
+    bill = pricing.cost_of_response(responses_body(MINI, mainline=unpriced_mainline))
     assert bill.tool_model == MINI
     assert bill.tool.total == pytest.approx((30 * 2.00 + 272 * 8.00) / 1e6)
     assert bill.mainline is None and bill.total is None

@@ -242,7 +242,7 @@ def test_fidelity_checks_follow_the_registry():
     assert high and MODEL not in high
     for model in high:
         assert edits.check_input_fidelity(model, "high") == "high"
-        assert registry.get(model).is_available
+        assert registry.get(model).served_on(registry.as_of_day())
 
 
 def test_fidelity_table_lists_each_model_once_with_its_source():

@@ -107,7 +107,7 @@ def test_exercise_checks_are_counted_per_lesson():
 def test_the_model_notice_comes_from_the_registry():
     notice = agenda.model_notice(registry.LESSON_IMAGE_MODEL)
     life = registry.get(registry.LESSON_IMAGE_MODEL).lifecycle
-    assert life.status in notice and registry.fmt(life.shutdown_date) in notice and registry.AS_OF in notice
+    assert registry.get(registry.LESSON_IMAGE_MODEL).status_on(registry.as_of_day()) in notice and registry.fmt(life.shutdown_date) in notice and registry.AS_OF in notice
     active = next(m.id for m in registry.image_models() if m.lifecycle.shutdown_date is None)
     assert "must switch" not in agenda.model_notice(active)
 
@@ -136,7 +136,7 @@ def test_requests_are_priced_as_the_spending_cap_prices_them():
 
 def test_unpriced_requests_are_listed_as_not_found_and_scenarios_are_not_sent():
     unpriced = next(m.id for m in registry.image_models()
-                    if m.is_available and m.per_image_prices is None and m.output_tokens is None)
+                    if m.served_on(registry.as_of_day()) and m.per_image_prices is None and m.output_tokens is None)
     failing = dict(generation(registry.LESSON_IMAGE_MODEL), scenario="insufficient_quota")
     cost = kit_costs.notebook_cost("07_x", recording_of(generation(unpriced), failing))
     assert len(cost.live) == 1 and len(cost.requests) == 2 and cost.total_usd is None

@@ -55,13 +55,13 @@ def test_the_picker_labels_status_and_leaves_out_shut_down_models():
     shutdown = registry.get(MINI).lifecycle.shutdown_date
     assert offered[MINI] == f"{MINI} (deprecated, shuts down {shutdown})"
     for record in registry.image_models():
-        if not record.is_available:
+        if not record.served_on(registry.as_of_day()):
             assert record.id not in offered
             assert (record.id, f"shut down {record.lifecycle.shutdown_date}") in pg.left_out_models()
 
 
 def test_models_with_unknown_options_are_left_out_and_say_not_found():
-    unknown = first_with(lambda m: m.is_available and m.capabilities is not None and m.capabilities.qualities is None)
+    unknown = first_with(lambda m: m.served_on(registry.as_of_day()) and m.capabilities is not None and m.capabilities.qualities is None)
     assert unknown not in {model_id for _, model_id in pg.offered_models()}
     why = dict(pg.left_out_models())[unknown]
     assert "qualities" in why and registry.NOT_FOUND in why
@@ -100,14 +100,14 @@ def test_invalid_combinations_are_explained(changes, words):
 
 
 def test_input_fidelity_must_be_omitted_where_the_registry_says_so():
-    omit = first_with(lambda m: m.is_available and m.capabilities is not None and m.capabilities.input_fidelity == ())
+    omit = first_with(lambda m: m.served_on(registry.as_of_day()) and m.capabilities is not None and m.capabilities.input_fidelity == ())
     found = pg.problems(settings(model=omit, compression=None, kind="edit", input_fidelity="low"))
     assert found == (f"{omit} takes no input_fidelity parameter: set it to omit.",)
     assert pg.problems(settings(model=omit, kind="edit", input_fidelity="omit")) == ()
 
 
 def test_retired_and_unknown_models_are_refused():
-    retired = first_with(lambda m: not m.is_available)
+    retired = first_with(lambda m: not m.served_on(registry.as_of_day()))
     assert "shut down" in pg.problems(settings(model=retired))[0]
     assert "not in the kit's model registry" in pg.problems(settings(model="no-such-model"))[0]
 
@@ -148,7 +148,7 @@ def test_the_preview_shows_both_official_estimates_with_date():
 
 
 def test_the_preview_says_not_found_where_the_registry_has_no_table():
-    model = first_with(lambda m: m.is_available and m.per_image_prices is None and m.output_tokens is None
+    model = first_with(lambda m: m.served_on(registry.as_of_day()) and m.per_image_prices is None and m.output_tokens is None
                        and m.capabilities is not None and m.capabilities.qualities is not None)
     text = pg.preview_text(settings(model=model, quality="low"))
     assert text.count(registry.NOT_FOUND) >= 2
@@ -195,7 +195,7 @@ def test_an_edit_sends_the_sample_and_its_mask_as_files(playground, sent):
 
 
 def test_changing_the_model_changes_the_options(playground):
-    model = first_with(lambda m: m.is_available and m.capabilities is not None
+    model = first_with(lambda m: m.served_on(registry.as_of_day()) and m.capabilities is not None
                        and m.capabilities.qualities is not None and "xhigh" in m.capabilities.qualities)
     playground.set(size="auto")
     playground.set(model=model, quality="xhigh")

@@ -23,7 +23,7 @@ def test_cost_of_usage_counts_cached_tool_tokens_at_cached_rates():
 def test_unpriced_models_have_no_total():
     usage = {"input_tokens": 1, "input_tokens_details": {"text_tokens": 1, "image_tokens": 0},
              "output_tokens": 10, "total_tokens": 11}
-    assert pricing.cost_of_usage("gpt-image-2.6-flare", usage).total is None
+    assert pricing.cost_of_usage("chatgpt-image-latest", usage).total is None
 
 
 def test_mini_estimate_keeps_both_official_sources_and_flags_the_gap():

@@ -38,7 +38,7 @@ def test_registry_knows_every_image_model_the_sdk_lists():
 def test_registry_calls_nothing_active_that_the_sdk_marks_deprecated():
     deprecated = sdk_deprecated_values(sdk_image_model)
     assert {"gpt-image-1", "dall-e-2", "dall-e-3"} <= deprecated
-    wrongly_active = [m for m in deprecated if registry.get(m).lifecycle.status == registry.ACTIVE]
+    wrongly_active = [m for m in deprecated if registry.get(m).status_on(registry.as_of_day()) == registry.ACTIVE]
     assert not wrongly_active
 
 
@@ -54,8 +54,8 @@ def test_image_models_are_never_responses_top_level_models():
 
 def test_lifecycle_facts_as_of_today():
     mini = registry.get("gpt-image-1-mini")
-    assert mini.lifecycle.status == registry.DEPRECATED and mini.lifecycle.shutdown_date == "2026-12-01"
-    assert registry.get("gpt-image-1").lifecycle.status == registry.SHUT_DOWN
+    assert mini.status_on(registry.as_of_day()) == registry.DEPRECATED and mini.lifecycle.shutdown_date == "2026-12-01"
+    assert registry.get("gpt-image-1").status_on(registry.as_of_day()) == registry.SHUT_DOWN
     assert registry.get("gpt-image-1").lifecycle.shutdown_date == "2026-10-23"
     assert registry.recommended_successor("gpt-image-1-mini") in registry.MODELS
     assert registry.IMAGE_TOOL_DEFAULT_MODEL == "gpt-image-2.6-sunburst"
@@ -78,12 +78,13 @@ def test_every_number_has_a_dated_source():
         for fact in (model.lifecycle, model.capabilities, model.token_prices, model.per_image_prices,
                      model.output_tokens, model.rate_limits, model.batch_prices):
             if fact is not None:
-                assert fact.source.citation and fact.source.as_of == registry.AS_OF, model.id
+                assert fact.source.citation and fact.source.as_of in (registry.FIRST_AS_OF, registry.AS_OF), model.id
 
 
 def test_not_found_reads_as_not_found():
     assert registry.fmt(None) == "not found"
-    assert registry.get("gpt-image-2.6-flare").token_prices is None
+    assert registry.get("chatgpt-image-latest").token_prices is None
+    assert registry.get("gpt-image-2.6-flare").token_prices.text_cached_in is None
     assert registry.get("gpt-image-1-mini").batch_prices.inferred
 
 

@@ -23,9 +23,10 @@ def edit(quality="low"):
                         "files": {"image": [{"image": "1024x1024"}]}}, "response": {}, "source": "simulator"}
 
 
-def responses():
+def responses(mainline="gpt-5"):
+    """A Responses request whose mainline model the registry cannot price."""
     return {"request": {"method": "POST", "path": "/v1/responses",
-                        "json": {"model": registry.LESSON_MAINLINE_MODEL, "input": "p",
+                        "json": {"model": mainline, "input": "p",
                                  "tools": [{"type": "image_generation", "model": MINI, "quality": "low",
                                             "size": "1024x1024"}]}}, "response": {}, "source": "simulator"}
 
@@ -101,6 +102,6 @@ def test_the_cost_lessons_own_plan():
     assert len(plan.requests) == len(recorded)
     paths = {r.path for r in plan.live}
     assert {"/v1/images/generations", "/v1/images/edits", "/v1/responses"} <= paths
-    # only the Responses call is unpriced: the registry has no price for the mainline model
-    assert {r.path for r in plan.unpriced} == {"/v1/responses"}
+    # the registry prices the mainline model ([3P] rates), so every request the lesson sends is priced
+    assert not plan.unpriced
     assert plan.priced_usd > 0

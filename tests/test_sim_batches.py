@@ -17,7 +17,7 @@ from tests.conftest import sdk_client
 
 MODEL = registry.LESSON_IMAGE_MODEL
 NO_BATCH = next(m.id for m in registry.image_models()
-                if m.capabilities and m.capabilities.batch is False and m.is_available)
+                if m.capabilities and m.capabilities.batch is False and m.served_on(registry.as_of_day()))
 
 
 class Validating(httpx2.BaseTransport):

@@ -145,7 +145,7 @@ def test_input_fidelity_names_the_values_the_registry_allows_for_the_requested_m
 
 
 def test_shut_down_model_names_the_registry_successor():
-    gone = next(m for m in registry.image_models() if not m.is_available and m.lifecycle.successors)
+    gone = next(m for m in registry.image_models() if not m.served_on(registry.as_of_day()) and m.lifecycle.successors)
 
     def call(client):
         return client.images.generate(model=gone.id, prompt="Draw a kite")

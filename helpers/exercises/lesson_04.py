@@ -79,7 +79,7 @@ def cheaper_model(answer: Any) -> Result:
     best = min(costs, key=costs.get)
     if answer == best:
         life = registry.get(best).lifecycle
-        caveat = (f" Mind its lifecycle: {life.status}, shutdown {life.shutdown_date}."
+        caveat = (f" Mind its lifecycle: {registry.on(best, registry.kit_day()).status}, shutdown {life.shutdown_date}."
                   if life.shutdown_date else "")
         return Result(True, f"{best} at {pricing.usd(costs[best])} per kept image.{caveat}")
     if answer is None:

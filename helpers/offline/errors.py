@@ -7,6 +7,7 @@ Batches simulator both build their answers from here.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -114,11 +115,12 @@ def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value:
                                             f"{', '.join(caps.input_fidelity) if caps else 'no such value'}.")
 
 
-def _model_shut_down(model: Optional[str] = None) -> tuple[int, dict, dict]:
+def _model_shut_down(model: Optional[str] = None, day: Optional[dt.date] = None) -> tuple[int, dict, dict]:
     # The exact body is not found. The 400 status was reported
     # (https://github.com/learnpack/learnpack/issues/2078); type and code follow a third-party
     # description of the "expected" shape (https://alpha.hashtagplus.com/post/sCEmhGlE).
-    model = model or next(m.id for m in registry.image_models() if not m.is_available and m.lifecycle.successors)
+    day = day or registry.as_of_day()
+    model = model or next(m.id for m in registry.image_models() if not m.served_on(day) and m.lifecycle.successors)
     life = registry.get(model).lifecycle
     successors = f" Use {' or '.join(life.successors)} instead." if life.successors else ""
     return _error(400, simulated_message(f"The model `{model}` was shut down on {life.shutdown_date}.{successors}"),

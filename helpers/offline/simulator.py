@@ -20,6 +20,8 @@ the same recording on every run.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import base64
 import binascii
 import hashlib
@@ -185,7 +187,8 @@ def _choice(fields: Mapping[str, Any], name: str, default: str, allowed: tuple[s
     return value
 
 
-def _check_model(model_id: Any, *, tool: bool) -> registry.ModelRecord:
+def _check_model(model_id: Any, *, tool: bool, day: Optional[dt.date] = None) -> registry.ModelRecord:
+    day = day or registry.as_of_day()
     if not isinstance(model_id, str) or not model_id:
         raise bad_value("model", "Specify a model explicitly.", "missing_required_parameter")
     try:
@@ -193,8 +196,8 @@ def _check_model(model_id: Any, *, tool: bool) -> registry.ModelRecord:
     except registry.UnknownModel:
         raise bad_value("model", f"Invalid value: '{model_id}'. The simulator's registry has no such model.",
                    "model_not_found") from None
-    if not record.is_available:
-        raise reject("model_shut_down", model=model_id)
+    if not record.served_on(day):
+        raise reject("model_shut_down", model=model_id, day=day)
     caps = record.capabilities
     if record.kind != "image" or caps is None or (tool and not caps.image_tool_model):
         where = "the image_generation tool" if tool else "the Images API"
@@ -241,10 +244,11 @@ def _check_input_fidelity(value: Any, caps: registry.Capabilities, model: str, r
 
 
 def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Optional[str] = None,
-                        stream: bool = False) -> ImageRequest:
+                        stream: bool = False, day: Optional[dt.date] = None) -> ImageRequest:
     """Validate Images API parameters (route "generate" or "edit") or the tool's ("tool") against the registry.
 
-    Parameters the registry marks as not found (``None``) are accepted.
+    The model's lifecycle is asked on ``day`` (default: the registry's as-of date). Parameters the
+    registry marks as not found (``None``) are accepted. Raises Rejected with the API's error body.
     """
     known = {"generate": GENERATE_PARAMS, "edit": EDIT_PARAMS, "tool": TOOL_PARAMS}[route]
     for name in fields:
@@ -252,7 +256,7 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
             raise reject("unknown_parameter", param=name)
     tool = route == "tool"
     model = fields.get("model") or (registry.IMAGE_TOOL_DEFAULT_MODEL if tool else None)
-    caps = _check_model(model, tool=tool).capabilities
+    caps = _check_model(model, tool=tool, day=day).capabilities
     if not tool:
         prompt = fields.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
@@ -378,8 +382,11 @@ class Simulator:
     or fake clock makes the limit usable in tests and lessons.
     """
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, images_per_minute: Optional[int] = None):
+    def __init__(self, *, clock: Callable[[], float] = time.time, images_per_minute: Optional[int] = None,
+                 day: Optional[dt.date] = None):
         self.clock = clock
+        # The day whose lifecycle the simulator answers for: a model shut down by then is refused.
+        self.day = day or registry.as_of_day()
         self.images_per_minute = images_per_minute
         self._window: deque[float] = deque()
         self._seen: dict[str, int] = defaultdict(int)
@@ -446,7 +453,7 @@ class Simulator:
     # --- Images API ---
 
     def _generate(self, body: dict, seed: str) -> dict | tuple:
-        req = check_image_request(body, route="generate")
+        req = check_image_request(body, route="generate", day=self.day)
         self._take_slots(req.n)
 
         def render(variant: int) -> bytes:
@@ -464,7 +471,7 @@ class Simulator:
         for part in parts:
             if part.is_file and part.name not in ("image", "image[]", "mask", "markup"):
                 raise reject("unknown_parameter", param=part.name)
-        req = check_image_request(wire.form_fields(parts), route="edit")
+        req = check_image_request(wire.form_fields(parts), route="edit", day=self.day)
         caps = registry.get(req.model).capabilities
         inputs = [p.data for p in wire.file_parts(parts, "image", "image[]")]
         images = _check_inputs(inputs, caps, "image")
@@ -506,7 +513,7 @@ class Simulator:
             raise bad_value("tools", "The simulator answers Responses requests that include an image_generation tool.")
         stream = body.get("stream") is True
         prompt, inputs = self._context(body)
-        req = check_image_request(tool, route="tool", prompt=prompt, stream=stream)
+        req = check_image_request(tool, route="tool", prompt=prompt, stream=stream, day=self.day)
         caps = registry.get(req.model).capabilities
         action = tool.get("action") or "auto"
         if action not in ("generate", "edit", "auto"):
