@@ -84,7 +84,10 @@ class SimulatorTransport(httpx2.BaseTransport):
 
     def answer(self, request: httpx2.Request) -> rec.StoredResponse:
         if self.scenario:
-            status, body, headers = simulator_errors.error_body(self.scenario)
+            # moderation_details was observed only on the Responses route (errors._moderation_blocked).
+            route = {"route": "responses" if request.url.path.endswith("/responses") else "images"} \
+                if self.scenario == "moderation_blocked" else {}
+            status, body, headers = simulator_errors.error_body(self.scenario, **route)
             return rec.StoredResponse(status, {"content-type": "application/json", **headers}, json=body)
         body = request.read()
         sim = self.simulator.handle(request.method, request.url.path, dict(request.url.params.multi_items()),
