@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,6 +58,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, and chunked streams
     simulator: Simulator
     timeout = BODY_TIMEOUT_S  # applied to the socket by StreamRequestHandler.setup
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in separate writes: without this, delayed ACKs stall each answer ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._answer()
