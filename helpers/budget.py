@@ -87,7 +87,8 @@ def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> 
         body = {**body, "stream": str(body.get("stream", False)).lower()}
         return _image_request_cost(body.get("model", ""), body, "image generation")
     if path.endswith("/images/edits"):
-        form = request.get("form", {})
+        # multipart (the SDK) or the JSON body (registry.EDITS_JSON_BODY): the same parameters either way
+        form = request.get("form") or request.get("json") or {}
         return _image_request_cost(form.get("model", ""), form, "image edit")
     if path.endswith("/responses"):
         body = request.get("json", {})

@@ -360,6 +360,8 @@ def test_batch_edit_line_takes_the_official_json_body():
                              "mask": {"image_url": "data:image/png;base64,AAAA"}}}
     priced = budget.batch_file_cost(json.dumps(line).encode())
     assert priced.usd is not None and priced.usd > 0 and "1 image line" in priced.description
+    synchronous = budget.expected_cost({"method": "POST", "path": "/v1/images/edits", "json": line["body"]})
+    assert synchronous.usd is not None and synchronous.usd > priced.usd  # Batch is the discounted one
     with pytest.raises(ValueError, match="unique"):
         bulk.batch_jsonl([bulk.Job("a", "p"), bulk.Job("a", "q")], MODEL)
 
