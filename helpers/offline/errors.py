@@ -179,6 +179,8 @@ def _transparent_unsupported(route: str = "images") -> tuple[int, dict, dict]:
 def _previous_response_not_found(response_id: str = "resp_unknown") -> tuple[int, dict, dict]:
     # Observed body (status 400, code previous_response_not_found),
     # https://github.com/maximhq/bifrost/issues/2441 (2026-03-31; the earlier response had store=false);
+    # the same 400 invalid_request_error for store=false plus previous_response_id is reported in
+    # https://github.com/bigduu/Bamboo-agent/issues/64 (2026-07-17). No public 404 for it was found.
     # type and param are filled in.
     return _error(400, f"Previous response with id '{response_id}' not found.", param="previous_response_id",
                   code="previous_response_not_found")
