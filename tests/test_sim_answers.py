@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import io
 
 import openai
 import pytest
 from openai.types.responses import Response
-from PIL import Image
 
 from helpers import pricing, registry, responses
 from helpers.offline import simulator as sim_module

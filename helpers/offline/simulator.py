@@ -53,7 +53,6 @@ from .errors import Rejected, SimulatedResponse, bad_value, created_at, hex_id, 
 SIM_STAND_IN_OUTPUT_TOKENS = {"low": 250, "medium": 1000, "high": 4000, "xhigh": 6000, "max": 8000}
 # The guide: each partial image adds 100 image output tokens.
 PARTIAL_IMAGE_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS.partial_image_tokens
-STANDARD_QUALITIES = ("low", "medium", "high")
 
 # Simulated, not documented: the guide publishes no input-token formula. Text is counted at about
 # four characters per token; an input image costs a base plus a figure per 512 px tile of the
