@@ -396,6 +396,16 @@ def diagnose(error: BaseException) -> Diagnosis:
                 f"{stale}",
                 _successor_text(named, day) + " Change the model in one place (helpers/registry.py or "
                 "COOKBOOK_IMAGE_MODEL).", SRC_SHUT_DOWN)
+        if found is not None:
+            return Diagnosis(
+                "model_not_found", f"{named} was refused although the registry lists it as served",
+                f"HTTP {status or 404}: the id is spelled right (the registry: {found.status_line()}), yet the API "
+                "answered that it does not exist or is not found. This was observed during an incident "
+                "(the image tool answering \"The model 'gpt-image-2' does not exist.\"), and it is what a project "
+                "without access to the model can see.",
+                "Retry later and check the status page; check the project's allowed models (Settings > Project > "
+                "Limits); if it persists, the model may have been withdrawn: update helpers/registry.py.",
+                SRC_SHUT_DOWN + "; " + SRC_STATUS_MAP)
         return Diagnosis(
             "model_not_found", f"Model {named or '(unknown)'} not found",
             f"HTTP {status or 404}: the API does not know this model for your key, or it is misspelt.",

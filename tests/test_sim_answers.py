@@ -40,7 +40,8 @@ def test_the_registry_holds_the_gpt5_family_and_newer_from_the_sdk():
 @pytest.mark.parametrize("model", SERVED_MAINLINE)
 def test_every_served_mainline_model_takes_the_image_tool(sdk, model):
     client, _ = sdk
-    answer = client.responses.create(model=model, input="Draw a cat", tools=[{"type": "image_generation"}])
+    answer = client.responses.create(model=model, input="Draw a cat",
+                                     tools=[{"type": "image_generation", "model": "gpt-image-2", "size": "256x256"}])
     assert answer.model == model and responses.first_image(answer)
 
 
@@ -49,6 +50,12 @@ def test_a_mainline_model_is_refused_from_its_shutdown_date_with_the_observed_40
     with pytest.raises(openai.NotFoundError) as info:
         client.responses.create(model="gpt-5", input="Draw a cat", tools=tool())
     assert info.value.code == "model_not_found" and "`gpt-5` has been deprecated" in info.value.message
+
+
+def test_the_issues_minimal_input_with_a_served_gpt5_model(sdk):
+    client, _ = sdk
+    answer = client.responses.create(model="gpt-5-mini", input="Draw a cat", tools=[{"type": "image_generation"}])
+    assert answer.tools[0].model == registry.IMAGE_TOOL_DEFAULT_MODEL and responses.first_image(answer)
 
 
 def test_an_older_mainline_model_gets_the_observed_pairing_refusal(sdk):

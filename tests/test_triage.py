@@ -261,6 +261,18 @@ def test_an_older_mainline_model_with_the_image_tool_is_named():
     assert found.kind == "wrong_responses_model" and "gpt-4.1-mini" in found.title
 
 
+def test_a_served_model_said_not_to_exist_is_not_a_spelling_mistake():
+    body = {"error": {"message": "The model 'gpt-image-2' does not exist.", "type": "image_generation_user_error",
+                      "param": "tools", "code": "invalid_value"}}
+
+    def call(client):
+        return client.responses.create(model="gpt-5.5", input="Draw a kite",
+                                       tools=[{"type": "image_generation", "model": "gpt-image-2"}])
+
+    found = triage.diagnose(raised(400, body, call=call))
+    assert found.kind == "model_not_found" and "spell" not in found.next_step and "served" in found.title
+
+
 def test_unknown_model_is_not_found():
     found = triage.diagnose(raised(404, {"error": {"message": "The model 'gpt-image-9' does not exist",
                                                    "code": "model_not_found"}}))
