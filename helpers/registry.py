@@ -761,6 +761,7 @@ def _mainline_models() -> list[ModelRecord]:
 
 
 def mainline_models() -> list[ModelRecord]:
+    """Mainline records (aliases and dated snapshots): the models a Responses call may put at its top level."""
     return [m for m in MODELS.values() if m.kind == "mainline"]
 
 
