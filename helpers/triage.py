@@ -335,10 +335,11 @@ def diagnose(error: BaseException) -> Diagnosis:
     if code in ("moderation_blocked", "content_policy_violation") or "safety system" in lowered:
         details = _body(error).get("moderation_details") or {}
         categories = ", ".join(details.get("categories") or ()) or _violations(message) or registry.NOT_FOUND
-        stage = details.get("moderation_stage") or registry.NOT_FOUND
+        stage = details.get("moderation_stage")
+        where = f"at the {stage} stage" if stage else "stage not given (only Responses tool errors carry it)"
         return Diagnosis(
             "moderation_blocked", "Blocked by the safety system",
-            f"HTTP {status or 400} {code or 'moderation_blocked'}: categories {categories}, at the {stage} stage.",
+            f"HTTP {status or 400} {code or 'moderation_blocked'}: categories {categories}, {where}.",
             "Do not resend the same prompt: rephrase it (or change the input image). If you believe it is a "
             "mistake, contact help.openai.com with the request ID from the message.", SRC_MODERATION)
     if status == 429 or code == "rate_limit_exceeded" or (status is None and "rate limit" in lowered):
@@ -391,7 +392,7 @@ def diagnose(error: BaseException) -> Diagnosis:
             shutdown = found.record.lifecycle.shutdown_date
             when = f"shut down on {shutdown}" if shutdown else "no longer served"
             return Diagnosis(
-                "model_shut_down", f"{named} is {when}",
+                "model_shut_down", f"{named}: {when}",
                 f"HTTP {status or 400}: the model no longer serves requests (the registry: {found.status_line()})."
                 f"{stale}",
                 _successor_text(named, day) + " Change the model in one place (helpers/registry.py or "
