@@ -753,7 +753,7 @@ def served_image_models(day: _dt.date) -> list[ModelRecord]:
 
 
 def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = os.environ) -> str:
-    """The image model the lessons use on ``day`` (default: the registry's as-of date).
+    """The image model the lessons use on ``day`` (default: ``kit_day()``, so live mode follows the calendar).
 
     ``COOKBOOK_IMAGE_MODEL`` wins when set. Otherwise ``LESSON_IMAGE_MODEL`` while it is served, and
     from its shutdown date on its budget-lane successor (the first served successor; see
@@ -763,7 +763,7 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     if override:
         get(override)
         return override
-    model = on(LESSON_IMAGE_MODEL, day or as_of_day())
+    model = on(LESSON_IMAGE_MODEL, day or kit_day(env=env))
     return LESSON_IMAGE_MODEL if model.served else (model.successor or LESSON_IMAGE_MODEL)
 
 
