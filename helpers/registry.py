@@ -767,6 +767,21 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     return LESSON_IMAGE_MODEL if model.served else (model.successor or LESSON_IMAGE_MODEL)
 
 
+def calendar_notice(today_: _dt.date, as_of: Optional[_dt.date] = None) -> Optional[str]:
+    """What changed between the registry's as-of date and ``today_`` for the lessons' model, or None.
+
+    Offline answers describe the as-of date; a learner reading them later should know that the
+    lessons' model has since shut down and which model live mode now uses. Shape: one sentence.
+    """
+    as_of = as_of or as_of_day()
+    life = get(LESSON_IMAGE_MODEL).lifecycle
+    shutdown = life.shutdown()
+    if shutdown is None or not as_of < shutdown <= today_:
+        return None
+    return (f"These recordings describe {as_of}; since then {LESSON_IMAGE_MODEL} shut down on "
+            f"{life.shutdown_date}; live, the lessons use {lesson_image_model(today_, env={})}.")
+
+
 def rate_limits(model_id: str, tier: int) -> Optional[tuple[int, int]]:
     """(images per minute, tokens per minute) at a usage tier, or None when not found."""
     limits = get(model_id).rate_limits

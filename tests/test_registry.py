@@ -176,3 +176,11 @@ def test_consumers_ask_on_the_day():
     assert "gpt-image-1-mini" not in edits.models_accepting_fidelity("low", DAY_AFTER)
     assert "gpt-image-1-mini" in edits.models_accepting_fidelity("low", DAY_BEFORE)
     assert "gpt-image-1-mini" not in pricing.comparison_models("gpt-image-2", DAY_AFTER)
+
+
+def test_calendar_notice_only_after_an_event_the_recordings_predate():
+    assert registry.calendar_notice(DAY_BEFORE) is None
+    assert registry.calendar_notice(registry.as_of_day()) is None
+    notice = registry.calendar_notice(DAY_AFTER)
+    assert notice == ("These recordings describe 2026-11-29; since then gpt-image-1-mini shut down on 2026-12-01; "
+                      "live, the lessons use gpt-image-2.6-flare.")
