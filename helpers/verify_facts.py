@@ -184,6 +184,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class Report:
+    """One run: its day, where the answers came from, budget / printed bound / recorded spend (USD), the facts."""
+
     checked_on: dt.date
     base_url: str
     simulated: bool
