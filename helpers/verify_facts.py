@@ -14,7 +14,9 @@ What it checks, on today's date (``registry.today()``, or ``COOKBOOK_TODAY``):
   registry's output-token table;
 * ``rule:<model>:<field>`` probes: one request per capability the registry holds only from a third
   party (``Capabilities.source_of(field)`` cited ``[3P]``). A rule that forbids something is checked
-  with a request the API refuses with a 400, which is not billed.
+  with a request the API refuses with a 400, which is not billed;
+* ``retired:<model>`` probes: one generation per image model shut down by today, to record the exact
+  error a retired model returns (refused, so not billed).
 
 It runs in live mode (``helpers.client.make_client``) under a spending cap of its own (``--budget``,
 default ``DEFAULT_BUDGET_USD``), prints every request with an upper bound of its cost before
@@ -247,6 +249,21 @@ def usage_probes(day: dt.date, env: Mapping[str, str] = os.environ) -> tuple[Pro
     return tuple(probes)
 
 
+def retired_probes(day: dt.date) -> tuple[Probe, ...]:
+    """One generation per image model shut down by ``day``: the API should refuse it (not billed), and the
+    refusal is the exact error a retired model returns, which the registry does not have."""
+    probes = []
+    for record in registry.image_models():
+        if record.snapshot_of or record.served_on(day):
+            continue
+        request = _generation(record.id)
+        bound, note = request_bound(request)
+        probes.append(Probe(f"retired:{record.id}", "retired", record.id, "error_when_shut_down", request,
+                            record.lifecycle.shutdown_date, str(record.lifecycle.source), bound,
+                            f"{note}; expected: refused (not billed)"))
+    return tuple(probes)
+
+
 def _transparency_request(model: str, value: str) -> tuple[Request, str]:
     expect = "refused with a 400 (not billed)" if value == "no" else "accepted"
     return _generation(model, background="transparent", output_format="png"), expect
@@ -285,9 +302,9 @@ def rule_probes(day: dt.date) -> tuple[tuple[Probe, ...], tuple[tuple[str, str],
 
 
 def available(day: dt.date, env: Mapping[str, str] = os.environ) -> tuple[tuple[Probe, ...], tuple[tuple[str, str], ...]]:
-    """Every opt-in probe on ``day`` (usage first, then rules) and the [3P] rules no probe checks."""
+    """Every opt-in probe on ``day`` (usage, rules, retired models) and the [3P] rules no probe checks."""
     rules, skipped = rule_probes(day)
-    return usage_probes(day, env) + rules, skipped
+    return usage_probes(day, env) + rules + retired_probes(day), skipped
 
 
 def make_plan(day: dt.date, names: Sequence[str], *, every: bool, allow_unpriced: bool, budget_usd: float,
@@ -421,8 +438,10 @@ def judge_rule(probe: Probe, answer: Answer, day: dt.date) -> tuple[Fact, ...]:
     name = probe.fact.removeprefix("capabilities.")
     registry_text = f"{name} = {registry.fmt(probe.registry_value)}"
     if name == "transparent_background":
-        if answer.status == 200 and answer.body.get("background") == "transparent":
-            observed, value = "accepted: the image came back with background=transparent", "yes"
+        if answer.status == 200:
+            background = answer.body.get("background")
+            observed = f"accepted: the image came back with background={background}"
+            value = "yes" if background == "transparent" else "no"
         elif _refused_for(answer, "background", "transparent"):
             observed, value = f"refused (400): {_message(answer)}", "no"
         else:
@@ -433,12 +452,25 @@ def judge_rule(probe: Probe, answer: Answer, day: dt.date) -> tuple[Fact, ...]:
     verdict = AGREE if value == expected else DIFFER
     fold = None if verdict == AGREE else {
         "model": probe.model, "fact": probe.fact, "value": value,
-        "observation": f"{probe.request.line()} was {observed.split(':')[0]}"}
+        "observation": f"{probe.request.line()}: {observed}"}
     return (Fact(probe.model, probe.fact, registry_text, probe.source, observed, verdict, probe.request,
                  answer.status, "", fold),)
 
 
-JUDGES = {"model": judge_model, "usage": judge_usage, "rule": judge_rule}
+def judge_retired(probe: Probe, answer: Answer, day: dt.date) -> tuple[Fact, ...]:
+    """A shut-down model: refused (the error body is new to the registry) or, against the registry, served."""
+    registry_text = f"shut down on {probe.registry_value}: refused; exact error body {registry.NOT_FOUND}"
+    if answer.status == 200:
+        return (Fact(probe.model, probe.fact, registry_text, probe.source,
+                     "accepted: the model still serves requests", DIFFER, probe.request, answer.status),)
+    if answer.status is None or not 400 <= answer.status < 500:
+        return (_error_fact(probe, registry_text, answer),)
+    body = answer.body if isinstance(answer.body, dict) else {}
+    observed = f"{answer.status} {body.get('type')} / {body.get('code')} (param {body.get('param')}): {_message(answer)}"
+    return (Fact(probe.model, probe.fact, registry_text, probe.source, observed, NEW, probe.request, answer.status),)
+
+
+JUDGES = {"model": judge_model, "usage": judge_usage, "rule": judge_rule, "retired": judge_retired}
 
 
 # --- sending ---------------------------------------------------------------------------------------

@@ -105,6 +105,9 @@ def test_rehearsal_against_the_default_simulator_agrees_and_says_simulated(live_
     assert usage["gpt-image-2/output_tokens[low,1024x1024]"]["verdict"] == verify_facts.NEW  # no table cell
     rule = next(f for f in report["facts"] if f["id"] == "gpt-image-2/capabilities.transparent_background")
     assert rule["status"] == 400 and rule["verdict"] == verify_facts.AGREE
+    retired = next(f for f in report["facts"] if f["id"] == "gpt-image-1/error_when_shut_down")
+    assert retired["status"] == 400 and retired["verdict"] == verify_facts.NEW and "model_not_found" in retired["observed"]
+    assert {n["probe"] for n in report["not_run"]} >= {"retired:dall-e-2", "usage:gpt-image-2.6-flare"}  # unpriced
     assert rule["request"] == {"method": "POST", "path": "/v1/images/generations", "body": {
         "model": "gpt-image-2", "prompt": verify_facts.PROBE_PROMPT, "quality": "low", "size": "1024x1024",
         "background": "transparent", "output_format": "png"}}
@@ -290,3 +293,18 @@ def test_observations_the_registry_cannot_apply_are_refused(entry, message):
     with pytest.raises(ValueError, match=message):
         registry.apply_observations(registry.MODELS, [entry])
 
+
+
+@pytest.mark.parametrize("registry_value, answer, verdict, folded", [
+    ("no", verify_facts.Answer(400, {"message": "Transparent background is not supported for this model.",
+                                     "param": "background"}), verify_facts.AGREE, None),
+    ("yes", verify_facts.Answer(200, {"background": "opaque"}), verify_facts.DIFFER, "no"),
+    ("yes", verify_facts.Answer(400, {"message": "Invalid prompt", "param": "prompt"}), verify_facts.ERROR, None),
+])
+def test_a_transparency_rule_is_judged_from_what_came_back(registry_value, answer, verdict, folded):
+    request = verify_facts.Request("POST", "/v1/images/generations", {"model": "m", "background": "transparent"})
+    probe = verify_facts.Probe("rule:m:transparent_background", "rule", "m", "capabilities.transparent_background",
+                               request, registry_value, "[3P] test", 0.01, "")
+    (fact,) = verify_facts.judge_rule(probe, answer, registry.as_of_day())
+    assert fact.verdict == verdict
+    assert (fact.fold or {}).get("value") == folded
