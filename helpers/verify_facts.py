@@ -378,7 +378,7 @@ def judge_model(probe: Probe, answer: Answer, day: dt.date) -> tuple[Fact, ...]:
     on_day = registry.on(probe.model, day)
     life = on_day.record.lifecycle
     expected_listed = "yes" if on_day.served else None
-    listed_text = f"yes (served on {day})" if on_day.served else f"{registry.NOT_FOUND} (shut down on {day})"
+    listed_text = f"yes (served on {day})" if on_day.served else f"{registry.NOT_FOUND} (shut down by {day})"
     if answer.status not in (200, 404):
         return (_error_fact(probe, listed_text, answer),)
     listed = "yes" if answer.status == 200 else "no (404)"
