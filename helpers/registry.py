@@ -11,9 +11,11 @@ come from"). Tags: [OAI] an official OpenAI page, [SDK] the pinned ``openai`` pa
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Mapping, Optional
 
 AS_OF = "2026-11-29"
@@ -765,7 +767,66 @@ def mainline_models() -> list[ModelRecord]:
     return [m for m in MODELS.values() if m.kind == "mainline"]
 
 
-MODELS: Mapping[str, ModelRecord] = _build()
+# Reviewed live observations, tagged [LIVE <date>]: written only by ``python -m helpers.verify_facts --fold``
+# after a person has read the check's report, and applied over the records above.
+OBSERVATIONS_PATH = Path(__file__).with_name("observations.json")
+CAPABILITY_FIELDS = frozenset(f.name for f in fields(Capabilities)) - {"source", "field_sources"}
+
+
+def _observed(record: ModelRecord, entry: Mapping, source: Source) -> ModelRecord:
+    fact, value = entry["fact"], entry["value"]
+    if fact == "lifecycle.shutdown_date":
+        life = record.lifecycle
+        if value is None:
+            return replace(record, lifecycle=replace(life, shutdown_date=None, source=source))
+        _dt.date.fromisoformat(value)
+        # An announced shutdown date means "deprecated" (deprecations page); when the notice date is not
+        # known, the day it was observed is the latest it can be.
+        deprecated_on = life.deprecated_on or entry["observed_on"]
+        return replace(record, lifecycle=replace(life, shutdown_date=value, deprecated_on=deprecated_on, source=source))
+    if fact == "output_tokens":
+        old, key = record.output_tokens, (entry["quality"], entry["size"])
+        cited = replace(source, citation=f"{source.citation}: {key[0]} {key[1]} = {int(value)}"
+                        + (f"; other cells: {old.source.citation}" if old else ""))
+        tokens = {**(old.tokens if old else {}), key: int(value)}
+        return replace(record, output_tokens=OutputTokenTable(cited, tokens) if old is None
+                       else replace(old, source=cited, tokens=tokens))
+    name = fact.removeprefix("capabilities.")
+    if fact.startswith("capabilities.") and name in CAPABILITY_FIELDS and record.capabilities is not None:
+        caps = record.capabilities
+        value = tuple(value) if isinstance(value, list) else value
+        return replace(record, capabilities=replace(caps, **{name: value},
+                                                    field_sources={**caps.field_sources, name: source}))
+    raise ValueError(f"observation {entry!r}: {record.id} has no fact {fact!r} the registry can take from a live check")
+
+
+def apply_observations(records: Mapping[str, ModelRecord], entries: list) -> dict[str, ModelRecord]:
+    """The records with reviewed live observations laid over them, each fact sourced ``[LIVE <date>] ...``.
+
+    An entry is ``{"model", "fact", "value", "observed_on", "observation"}`` (plus ``"quality"`` and
+    ``"size"`` for ``"output_tokens"``); facts: ``"lifecycle.shutdown_date"``, ``"output_tokens"``,
+    ``"capabilities.<field>"``. A dated snapshot follows its alias. Raises ValueError for an entry the
+    registry cannot apply (unknown model or fact, a date that is not ISO).
+    """
+    out = dict(records)
+    for entry in entries:
+        if entry.get("model") not in out:
+            raise ValueError(f"observation {entry!r}: the registry has no model {entry.get('model')!r}")
+        source = Source(f"[LIVE {entry['observed_on']}] {entry['observation']}", as_of=entry["observed_on"])
+        for model_id in [entry["model"], *(r.id for r in out.values() if r.snapshot_of == entry["model"])]:
+            out[model_id] = _observed(out[model_id], entry, source)
+    return out
+
+
+def read_observations(path: Path = OBSERVATIONS_PATH) -> list:
+    """The entries of an observations file (a JSON list); no file means none. Raises ValueError otherwise."""
+    entries = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    if not isinstance(entries, list):
+        raise ValueError(f"{path} must hold a JSON list of observations")
+    return entries
+
+
+MODELS: Mapping[str, ModelRecord] = apply_observations(_build(), read_observations())
 
 # The Responses image_generation tool's default model ([SDK] tool_param.py:371-372).
 IMAGE_TOOL_DEFAULT_MODEL = "gpt-image-2.6-sunburst"
@@ -894,7 +955,7 @@ def served_image_models(day: _dt.date) -> list[ModelRecord]:
 
 
 def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = os.environ) -> str:
-    """The image model the lessons use on ``day`` (default: the registry's as-of date).
+    """The image model the lessons use on ``day`` (default: ``kit_day()``, so live mode follows the calendar).
 
     ``COOKBOOK_IMAGE_MODEL`` wins when set. Otherwise ``LESSON_IMAGE_MODEL`` while it is served, and
     from its shutdown date on its budget-lane successor (the first served successor; see
@@ -904,8 +965,23 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     if override:
         get(override)
         return override
-    model = on(LESSON_IMAGE_MODEL, day or as_of_day())
+    model = on(LESSON_IMAGE_MODEL, day or kit_day(env=env))
     return LESSON_IMAGE_MODEL if model.served else (model.successor or LESSON_IMAGE_MODEL)
+
+
+def calendar_notice(today_: _dt.date, as_of: Optional[_dt.date] = None) -> Optional[str]:
+    """What changed between the registry's as-of date and ``today_`` for the lessons' model, or None.
+
+    Offline answers describe the as-of date; a learner reading them later should know that the
+    lessons' model has since shut down and which model live mode now uses. Shape: one sentence.
+    """
+    as_of = as_of or as_of_day()
+    life = get(LESSON_IMAGE_MODEL).lifecycle
+    shutdown = life.shutdown()
+    if shutdown is None or not as_of < shutdown <= today_:
+        return None
+    return (f"These recordings describe {as_of}; since then {LESSON_IMAGE_MODEL} shut down on "
+            f"{life.shutdown_date}; live, the lessons use {lesson_image_model(today_, env={})}.")
 
 
 def rate_limits(model_id: str, tier: int) -> Optional[tuple[int, int]]:
