@@ -227,10 +227,12 @@ def test_bad_framing_gets_a_400(server, head, body, status):
     assert spy.answers == []  # refused before the simulator saw it
 
 
-def test_json_nested_too_deep_gets_a_400(server):
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_json_nested_too_deep_gets_a_400(server, content_type):
     url, spy = server
     deep = b'{"model": "' + MINI.encode() + b'", "prompt": "x", "extra": ' + b"[" * 5000 + b"]" * 5000 + b"}"
-    status, payload = raw_exchange(url, POST + f"\r\nContent-Length: {len(deep)}", deep)
+    head = POST.replace("application/json", content_type) + f"\r\nContent-Length: {len(deep)}"
+    status, payload = raw_exchange(url, head, deep)
     assert status == 400 and "nests deeper" in payload["error"]["message"] and spy.answers == []
 
 

@@ -77,7 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         try:
             body = self._read_body()
-            if "json" in (self.headers.get("Content-Type") or "") and json_depth(body) > MAX_JSON_DEPTH:
+            # Every body but multipart may reach json.loads in the simulator, whatever its Content-Type says.
+            multipart = (self.headers.get("Content-Type") or "").startswith("multipart/")
+            if not multipart and json_depth(body) > MAX_JSON_DEPTH:
                 raise BadRequest(400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
         except BadRequest as refused:
             self._refuse(*refused.args)
