@@ -693,6 +693,9 @@ SRC_GPT5_SHUTDOWN = Source("[OAI] deprecations page: gpt-5 and o3 shut down 2026
 SRC_SDK_CHAT_DEPRECATED = Source(
     '[SDK] openai 3.52.0, openai/types/shared/chat_model.py "Deprecated values" (announced shutdown dates)',
     as_of="2026-11-29")
+# The SDK's deprecated list is a notice: the pinned SDK's release (openai 3.52.0, uploaded 2026-11-16 per
+# the facts update, row 26) is the latest day the notice can have been given; the notice date itself: not found.
+SDK_NOTICE_BY = "2026-11-16"
 SRC_SDK_CHAT_MODEL_LIST = Source(
     "[SDK] openai 3.52.0, openai/types/shared/chat_model.py (listed, not in its deprecated values)",
     as_of="2026-11-29")
@@ -730,7 +733,8 @@ def _mainline_models() -> list[ModelRecord]:
         transparent_background=None, input_fidelity=None, masks=None, streaming=True, batch=None,
         responses_top_level=True, image_tool_model=False,
     )
-    gpt5 = Lifecycle(source=SRC_GPT5_SHUTDOWN, shutdown_date="2026-12-11", successors=("gpt-6.1-sol",))
+    gpt5 = Lifecycle(source=SRC_GPT5_SHUTDOWN, deprecated_on=SDK_NOTICE_BY, shutdown_date="2026-12-11",
+                     successors=("gpt-6.1-sol",))
     records = [
         ModelRecord(
             id="gpt-5.5", kind="mainline",
@@ -753,7 +757,8 @@ def _mainline_models() -> list[ModelRecord]:
         ),
     ]
     for alias, snapshots, shutdown, successors in _MAINLINE_FAMILY:
-        life = (Lifecycle(source=SRC_SDK_CHAT_DEPRECATED, shutdown_date=shutdown, successors=successors)
+        life = (Lifecycle(source=SRC_SDK_CHAT_DEPRECATED, deprecated_on=SDK_NOTICE_BY, shutdown_date=shutdown,
+                          successors=successors)
                 if shutdown else _active(SRC_SDK_CHAT_MODEL_LIST))
         records.append(ModelRecord(id=alias, kind="mainline", description="Mainline model (gpt-5 family or newer).",
                                    lifecycle=life, capabilities=caps, token_prices=None))
