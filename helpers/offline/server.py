@@ -37,7 +37,7 @@ MAX_JSON_DEPTH = 64
 BODY_TIMEOUT_S = 10.0
 _DIGITS = re.compile(rb"[0-9]{1,12}")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(;[^\r\n]*)?\r?\n")
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # the unrolled form: fast on long data URLs
 _JSON_BRACKETS = re.compile(rb"[\[\]{}]")
 
 
