@@ -11,6 +11,6 @@ def main(client, aclient, workdir):
         assert "unsupported mimetype ('application/octet-stream')" in error.message
     else:
         raise AssertionError("raw bytes should be refused")
-    fixed = client.images.edit(model="gpt-image-1-mini", image=("cat.png", cat, "image/png"), prompt="Add a hat",
-                               quality="low")
+    fixed = client.images.edit(model="gpt-image-2", image=("cat.png", cat, "image/png"), prompt="Add a hat",
+                               size="256x256", quality="low")
     assert fixed.data
