@@ -51,18 +51,22 @@ def batch_file_cost(jsonl: bytes) -> ExpectedCost:
     total, unpriced = 0.0, []
     lines = [json.loads(line) for line in jsonl.splitlines() if line.strip()]
     for line in lines:
-        if not line.get("url", "").endswith("/images/generations"):
-            unpriced.append(f"{line.get('custom_id')}: {line.get('url')}")
+        url = line.get("url", "")
+        if not url.endswith(("/images/generations", "/images/edits")):
+            unpriced.append(f"{line.get('custom_id')}: {url}")
             continue
         body = line.get("body", {})
-        cost = _image_request_cost(body.get("model", ""), body, "batch line", batch=True)
+        # An edit line's output is priced like a generation's; its input images add tokens that no
+        # documented table gives, so the estimate covers the output only, as for synchronous edits.
+        what = "batch edit line" if url.endswith("/images/edits") else "batch line"
+        cost = _image_request_cost(body.get("model", ""), body, what, batch=True)
         if cost.usd is None:
             unpriced.append(f"{line.get('custom_id')}: {cost.description}")
         else:
             total += cost.usd
     if unpriced:
         return ExpectedCost(None, f"Batch input file with {len(unpriced)} unpriced line(s): {unpriced[0]}")
-    return ExpectedCost(total, f"Batch input file: {len(lines)} image generation line(s) at Batch rates")
+    return ExpectedCost(total, f"Batch input file: {len(lines)} image line(s) at Batch rates")
 
 
 def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> ExpectedCost:
@@ -83,7 +87,8 @@ def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> 
         body = {**body, "stream": str(body.get("stream", False)).lower()}
         return _image_request_cost(body.get("model", ""), body, "image generation")
     if path.endswith("/images/edits"):
-        form = request.get("form", {})
+        # multipart (the SDK) or the JSON body (registry.EDITS_JSON_BODY): the same parameters either way
+        form = request.get("form") or request.get("json") or {}
         return _image_request_cost(form.get("model", ""), form, "image edit")
     if path.endswith("/responses"):
         body = request.get("json", {})

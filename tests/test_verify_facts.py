@@ -106,7 +106,7 @@ def test_rehearsal_against_the_default_simulator_agrees_and_says_simulated(live_
     rule = next(f for f in report["facts"] if f["id"] == "gpt-image-2/capabilities.transparent_background")
     assert rule["status"] == 400 and rule["verdict"] == verify_facts.AGREE
     retired = next(f for f in report["facts"] if f["id"] == "gpt-image-1/error_when_shut_down")
-    assert retired["status"] == 400 and retired["verdict"] == verify_facts.NEW and "model_not_found" in retired["observed"]
+    assert retired["status"] == 404 and retired["verdict"] == verify_facts.NEW and "model_not_found" in retired["observed"]
     assert {n["probe"] for n in report["not_run"]} >= {"retired:dall-e-2", "usage:gpt-image-2.6-flare"}  # unpriced
     assert rule["request"] == {"method": "POST", "path": "/v1/images/generations", "body": {
         "model": "gpt-image-2", "prompt": verify_facts.PROBE_PROMPT, "quality": "low", "size": "1024x1024",

@@ -1,15 +1,19 @@
 """HTTP transports injected into the OpenAI client: replay, simulate, record, and a spending cap.
 
-Each is an ``httpx2.BaseTransport``; ``client.make_client`` chooses and stacks them. Nothing is
-patched globally, so notebooks behave the same under JupyterLab, nbconvert and nbval.
+Each is an ``httpx2.BaseTransport`` and an ``httpx2.AsyncBaseTransport``, so the same stack serves
+``openai.OpenAI`` (``client.make_client``) and ``openai.AsyncOpenAI`` (``client.make_async_client``).
+The async side reads the request body first (``aread``), then answers as the sync side does: the
+simulator and recordings answer from memory. Nothing is patched globally, so notebooks behave the
+same under JupyterLab, nbconvert and nbval.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import Callable, Iterator, Optional
+from typing import AsyncIterator, Callable, Iterator, Optional
 
+import anyio
 import httpx2
 
 from .. import budget as budget_module
@@ -32,7 +36,7 @@ def read_request(request: httpx2.Request, scenario: Optional[str] = None) -> dic
     return normalised
 
 
-class _EventStream(httpx2.SyncByteStream):
+class _EventStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
     """Serves SSE frames one at a time, optionally paced so partial images appear progressively."""
 
     def __init__(self, events: list[dict], delay: float):
@@ -43,6 +47,20 @@ class _EventStream(httpx2.SyncByteStream):
             if index and self._delay:
                 time.sleep(self._delay)
             yield frame
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for index, frame in enumerate(wire.encode_sse(self._events)):
+            if index and self._delay:
+                await anyio.sleep(self._delay)
+            yield frame
+
+
+class _AnswersFromMemory(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """A transport whose answers need no I/O: the async side reads the body, then answers like the sync side."""
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        return self.handle_request(request)
 
 
 def to_httpx(stored: rec.StoredResponse, request: httpx2.Request, *, event_delay: float = 0.0) -> httpx2.Response:
@@ -76,7 +94,7 @@ def from_httpx(response: httpx2.Response) -> rec.StoredResponse:
     return rec.StoredResponse(response.status_code, headers, json=payload)
 
 
-class SimulatorTransport(httpx2.BaseTransport):
+class SimulatorTransport(_AnswersFromMemory):
     """Answers every request with the kit's offline simulator."""
 
     def __init__(self, simulator, *, event_delay: float = 0.0, scenario: Optional[str] = None):
@@ -84,7 +102,10 @@ class SimulatorTransport(httpx2.BaseTransport):
 
     def answer(self, request: httpx2.Request) -> rec.StoredResponse:
         if self.scenario:
-            status, body, headers = simulator_errors.error_body(self.scenario)
+            # moderation_details was observed only on the Responses route (errors._moderation_blocked).
+            route = {"route": "responses" if request.url.path.endswith("/responses") else "images"} \
+                if self.scenario == "moderation_blocked" else {}
+            status, body, headers = simulator_errors.error_body(self.scenario, **route)
             return rec.StoredResponse(status, {"content-type": "application/json", **headers}, json=body)
         body = request.read()
         sim = self.simulator.handle(request.method, request.url.path, dict(request.url.params.multi_items()),
@@ -98,7 +119,7 @@ class SimulatorTransport(httpx2.BaseTransport):
         return to_httpx(self.answer(request), request, event_delay=self.event_delay)
 
 
-class ReplayTransport(httpx2.BaseTransport):
+class ReplayTransport(_AnswersFromMemory):
     """Answers from a recording. Strict unless a simulator fallback is given (offline mode)."""
 
     def __init__(self, recording: rec.Recording, *, fallback: Optional[SimulatorTransport] = None,
@@ -134,11 +155,10 @@ class ReplayTransport(httpx2.BaseTransport):
                 self.fallback.simulator.remember(event["data"]["response"])
 
 
-class RecordingTransport(httpx2.BaseTransport):
+class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Forwards to ``inner`` (the real API or the simulator) and stores each exchange."""
 
-    def __init__(self, inner: httpx2.BaseTransport, recording: rec.Recording, source: str,
-                 scenario: Optional[str] = None):
+    def __init__(self, inner, recording: rec.Recording, source: str, scenario: Optional[str] = None):
         self.inner, self.recording, self.source, self.scenario = inner, recording, source, scenario
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -151,26 +171,61 @@ class RecordingTransport(httpx2.BaseTransport):
         self.recording.add(normalised, stored, self.source)
         return to_httpx(stored, request)
 
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        normalised = read_request(request, self.scenario)
+        response = await self.inner.handle_async_request(request)
+        try:
+            await response.aread()
+            stored = from_httpx(response)
+        finally:
+            await response.aclose()
+        self.recording.add(normalised, stored, self.source)
+        return to_httpx(stored, request)
 
-class SpendingCapTransport(httpx2.BaseTransport):
-    """Refuses a live request whose expected cost would exceed the kernel's budget; nothing is sent."""
 
-    def __init__(self, inner: httpx2.BaseTransport, cap: budget_module.SpendingCap):
+class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """Refuses a live request whose expected cost would exceed the kernel's budget; nothing is sent.
+
+    ``inner`` is an ``httpx2.HTTPTransport`` for the sync client, ``httpx2.AsyncHTTPTransport`` for the async one.
+    """
+
+    def __init__(self, inner, cap: budget_module.SpendingCap):
         self.inner, self.cap = inner, cap
 
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+    def _check(self, request: httpx2.Request) -> tuple[dict, budget_module.ExpectedCost]:
         normalised = read_request(request)
         content_type = request.headers.get("content-type", "")
         uploads = ({p.name: p.data for p in wire.parse_multipart(content_type, request.content) if p.is_file}
                    if content_type.startswith("multipart/form-data") else None)
         expected = budget_module.expected_cost(normalised, uploads)
         self.cap.check(expected)
+        return normalised, expected
+
+    def _charge(self, normalised: dict, expected: budget_module.ExpectedCost, stored: rec.StoredResponse) -> None:
+        actual = budget_module.actual_cost(normalised, stored.json) if stored.status == 200 else 0.0
+        self.cap.charge(actual if actual is not None else (expected.usd or 0.0))
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        normalised, expected = self._check(request)
         response = self.inner.handle_request(request)
         if response.headers.get("content-type", "").startswith("text/event-stream"):
             self.cap.charge(expected.usd or 0.0)
             return response
         stored = from_httpx(response)
         response.close()
-        actual = budget_module.actual_cost(normalised, stored.json) if stored.status == 200 else 0.0
-        self.cap.charge(actual if actual is not None else (expected.usd or 0.0))
+        self._charge(normalised, expected, stored)
+        return to_httpx(stored, request)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        normalised, expected = self._check(request)
+        response = await self.inner.handle_async_request(request)
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            self.cap.charge(expected.usd or 0.0)
+            return response
+        await response.aread()
+        stored = from_httpx(response)
+        await response.aclose()
+        self._charge(normalised, expected, stored)
         return to_httpx(stored, request)
