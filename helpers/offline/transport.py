@@ -6,6 +6,8 @@ patched globally, so notebooks behave the same under JupyterLab, nbconvert and n
 
 from __future__ import annotations
 
+import json
+
 import sys
 import time
 from typing import Callable, Iterator, Optional
@@ -76,6 +78,15 @@ def from_httpx(response: httpx2.Response) -> rec.StoredResponse:
     return rec.StoredResponse(response.status_code, headers, json=payload)
 
 
+def _json_model(request: httpx2.Request) -> Optional[str]:
+    """The ``model`` of a JSON request body, or None (multipart or no body)."""
+    try:
+        body = json.loads(request.read() or b"null")
+    except ValueError:
+        return None
+    return body.get("model") if isinstance(body, dict) else None
+
+
 class SimulatorTransport(httpx2.BaseTransport):
     """Answers every request with the kit's offline simulator."""
 
@@ -84,7 +95,9 @@ class SimulatorTransport(httpx2.BaseTransport):
 
     def answer(self, request: httpx2.Request) -> rec.StoredResponse:
         if self.scenario:
-            status, body, headers = simulator_errors.error_body(self.scenario)
+            # The observed 403 names the requested model, so the simulated one names it too.
+            named = {"model": _json_model(request)} if self.scenario == "org_not_verified" else {}
+            status, body, headers = simulator_errors.error_body(self.scenario, **{k: v for k, v in named.items() if v})
             return rec.StoredResponse(status, {"content-type": "application/json", **headers}, json=body)
         body = request.read()
         sim = self.simulator.handle(request.method, request.url.path, dict(request.url.params.multi_items()),
