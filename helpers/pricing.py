@@ -10,6 +10,7 @@ sources, "not found" where the registry has no value); they compute, they never 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -17,6 +18,8 @@ from typing import Any, Optional
 from . import registry
 
 PER_MILLION = 1_000_000
+# Table notes (sources) wrap at this width, a readable line in a notebook and on GitHub.
+NOTE_WIDTH = 100
 # The guide: each partial image adds 100 image output tokens (the registry's token tables carry it too).
 PARTIAL_IMAGE_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS.partial_image_tokens
 
@@ -298,7 +301,9 @@ class Table:
         widths = [max(len(str(c)) for c in column) for column in zip(self.headers, *self.rows)]
         lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
                  for row in (self.headers, tuple("-" * w for w in widths), *self.rows)]
-        return "\n".join(lines + [f"* {note}" for note in self.notes])
+        notes = [textwrap.fill(f"* {note}", NOTE_WIDTH, subsequent_indent="  ", break_long_words=False,
+                               break_on_hyphens=False) for note in self.notes]
+        return "\n".join(lines + notes)
 
 
 def _sources(sources) -> tuple[str, ...]:
@@ -547,10 +552,10 @@ def accepted_cost_table(models: list[str], quality: str, size: str, acceptance: 
                      f"{rate:.0%}", usd(None if table is None else cost_per_accepted_image(table, rate)),
                      usd(None if est.from_token_table is None
                          else cost_per_accepted_image(est.from_token_table, rate))))
-    notes = (f"{quality} quality, {size}. Per accepted image = per attempt / acceptance rate "
-             "(on average 1 / acceptance attempts per kept image).",)
-    return Table(("model", "status", "per attempt (table)", "per attempt (tokens)", "accepted",
-                  "per accepted (table)", "per accepted (tokens)"), tuple(rows), notes)
+    notes = (f"{quality} quality, {size}. USD per attempt by the per-image table and by tokens x rate; kept = "
+             "share of attempts accepted; per kept image = per attempt / acceptance rate.",)
+    return Table(("model", "status", "attempt: table", "attempt: tokens", "kept",
+                  "kept: table", "kept: tokens"), tuple(rows), notes)
 
 
 def break_even_table(model_id: str, quality: str, size: str, acceptance: float, others: list[str]) -> Table:

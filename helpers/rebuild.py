@@ -76,16 +76,29 @@ def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
     lesson = path.stem
     new, final = recordings / f"{lesson}.new.json", recordings / f"{lesson}.json"
     new.unlink(missing_ok=True)
-    print(f"recording {path.name} on the {track} track from the {source} ...")
+    # A first build of a track copy writes the unexecuted copy first: lessons read their own notebook file
+    # (e.g. run_plan.plan_notebook); it is removed again if the rebuild fails.
+    created = not target.exists()
+    if created:
+        copy = nbformat.read(path, as_version=4)
+        for cell in copy.cells:
+            cell.source = lesson_track.relocate(cell.source)
+        atomic_write_text(target, nbformat.writes(copy) + "\n")
     try:
-        execute(target, source=path, track=lesson_track, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source)
+        print(f"recording {path.name} on the {track} track from the {source} ...")
+        try:
+            execute(target, source=path, track=lesson_track, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source)
+        except BaseException:
+            new.unlink(missing_ok=True)
+            raise
+        if new.exists():
+            os.replace(new, final)
+        print(f"replaying {path.name} on the {track} track to store outputs ...")
+        notebook = execute(target, source=path, track=lesson_track, COOKBOOK_MODE="replay")
     except BaseException:
-        new.unlink(missing_ok=True)
+        if created:
+            target.unlink(missing_ok=True)
         raise
-    if new.exists():
-        os.replace(new, final)
-    print(f"replaying {path.name} on the {track} track to store outputs ...")
-    notebook = execute(target, source=path, track=lesson_track, COOKBOOK_MODE="replay")
     atomic_write_text(target, nbformat.writes(notebook) + "\n")
     normalise(target)
     print(f"done: {target} ({target.stat().st_size:,} bytes), {final.name} "

@@ -29,22 +29,29 @@ from helpers import registry, tracks  # noqa: E402
 
 CELL_TIMEOUT_S = 300
 MAX_MESSAGE_CHARS = 70
+# A kernel can fail to start when another process takes its port first; that is no verdict on the lesson.
+KERNEL_START_ATTEMPTS = 3
 
 
 def run_lesson(lesson: Path, model: str, outputs_dir: str) -> str:
     """"ok", or "<ExceptionClass>: <message>" for the first cell that raised."""
-    notebook = nbformat.read(lesson, as_version=4)
     env = {**os.environ, "COOKBOOK_MODE": "offline", "COOKBOOK_IMAGE_MODEL": model,
            "COOKBOOK_TRACK": tracks.PRIMARY, "COOKBOOK_OUTPUTS_DIR": outputs_dir}
     env.pop("OPENAI_API_KEY", None)
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(lesson.parent)}})
-    try:
-        client.execute(env=env)
-    except CellExecutionError as error:
-        message = " ".join(str(error.evalue).split())
-        return f"{error.ename}: {message[:MAX_MESSAGE_CHARS]}"
-    return "ok"
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        client = NotebookClient(nbformat.read(lesson, as_version=4), timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                                resources={"metadata": {"path": str(lesson.parent)}})
+        try:
+            client.execute(env=env)
+        except CellExecutionError as error:
+            message = " ".join(str(error.evalue).split())
+            return f"{error.ename}: {message[:MAX_MESSAGE_CHARS]}"
+        except RuntimeError as error:
+            if "Kernel died before replying" not in str(error) or attempt == KERNEL_START_ATTEMPTS:
+                return f"kernel failed: {error}"
+            continue
+        return "ok"
+    return "not run"
 
 
 def table(results: dict[tuple[str, str], str], models: list[str], lessons: list[str]) -> str:

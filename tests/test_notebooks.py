@@ -122,7 +122,7 @@ def test_no_model_name_or_price_is_hard_coded(notebook_path):
 
 def test_successor_track_has_every_lesson_and_only_lessons():
     assert [p.name for p in SUCCESSOR.lessons()] == [p.name for p in NOTEBOOKS]
-    assert [p.name for p in SUCCESSOR.notebooks_dir.glob("*.ipynb")] == [p.name for p in SUCCESSOR.lessons()]
+    assert sorted(p.name for p in SUCCESSOR.notebooks_dir.glob("*.ipynb")) == [p.name for p in SUCCESSOR.lessons()]
 
 
 def test_successor_copies_run_the_source_cells():
