@@ -17,6 +17,7 @@ import datetime as dt
 
 import html
 import io
+import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -277,7 +278,14 @@ def preview_text(s: Settings) -> str:
     if est.sources_disagree:
         lines.append("  The two official sources disagree; the response's usage gives the exact cost.")
     lines.append("  Input tokens (the prompt, and the image of an edit) are extra.")
-    return "\n".join(lines)
+    return "\n".join(_wrapped(line) for line in lines)
+
+
+def _wrapped(line: str) -> str:
+    """``line`` wrapped at the display width, continuation lines indented under its text."""
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.fill(line, display.LINE_WIDTH, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 HISTORY_HEADER = ("#", "kind", "model", "quality", "size", "n", "output tokens", "cost from usage", "per image",
