@@ -19,7 +19,7 @@ def test_a_bad_track_name_is_refused():
         tracks.current(env={"COOKBOOK_TRACK": "mainline"})
 
 
-def test_each_track_teaches_its_model(monkeypatch):
+def test_each_track_teaches_its_model():
     assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "primary"}) == registry.LESSON_IMAGE_MODEL
     successor = registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"})
     assert successor == registry.get(registry.LESSON_IMAGE_MODEL).lifecycle.successors[0]
@@ -66,3 +66,35 @@ def test_one_price_source_is_not_called_a_disagreement():
 def test_size_verdict_says_larger_is_dearer_for_mini():
     assert "every larger size costs more" in pricing.size_verdict("gpt-image-1-mini", "low")
     assert "not always dearer" in pricing.size_verdict("gpt-image-2", "low")
+
+
+def test_rebuild_takes_lessons_or_all_and_only_source_lessons(capsys):
+    from helpers import rebuild
+
+    for argv in ([], ["--all", "notebooks/01_generate.ipynb"],
+                 [str(SUCCESSOR.notebooks_dir / "01_generate.ipynb"), "--track", "successor"]):
+        with pytest.raises(SystemExit):
+            rebuild.main(argv)
+    assert "source in notebooks/" in capsys.readouterr().err
+
+
+def test_usage_from_the_simulator_is_labelled_simulated(monkeypatch):
+    from helpers import client
+
+    monkeypatch.delenv("COOKBOOK_TRACK", raising=False)
+    assert client.usage_origin("01_generate", mode="replay") == "simulated"
+    assert client.usage_origin("01_generate", mode="live") == "reported"
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "simulator")
+    assert client.usage_origin("01_generate", mode="record") == "simulated"
+
+
+def test_the_sweep_table_has_a_row_per_model_and_a_column_per_lesson():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("model_sweep", tracks.KIT_ROOT / "scripts" / "model_sweep.py")
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    text = sweep.table({("m1", "00_a"): "ok", ("m1", "01_b"): "KeyError: x", ("m2", "00_a"): "ok",
+                        ("m2", "01_b"): "ok"}, ["m1", "m2"], ["00_a", "01_b"])
+    assert text.splitlines()[0] == "| model | 00_a | 01_b |"
+    assert "| `m1` | ok | KeyError: x |" in text and "| `m2` | ok | ok |" in text
