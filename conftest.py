@@ -1,7 +1,15 @@
-"""Test-suite setup shared by the unit tests and nbval: strict replay, no key, no network."""
+"""Test-suite setup shared by the unit tests and nbval: strict replay, no key, no network.
+
+nbval collects notebooks, and only the kit's lessons (helpers/lessons.py): a learner's copy, in
+my_work/ or next to a lesson, is theirs to change and never part of the suite's result. A notebook
+named on the command line is still collected (pytest does not ask this hook about those).
+"""
 
 import os
 import tempfile
+from pathlib import Path
+
+from helpers import lessons
 
 
 def pytest_configure(config):
@@ -12,3 +20,11 @@ def pytest_configure(config):
     # Lessons save images; under the suite they go to a scratch folder, not the learner's outputs.
     # The folder keeps the name "outputs" because lessons print it.
     os.environ.setdefault("COOKBOOK_OUTPUTS_DIR", os.path.join(tempfile.mkdtemp(prefix="cookbook-"), "outputs"))
+
+
+def pytest_ignore_collect(collection_path: Path, config):
+    if collection_path.suffix == ".ipynb" and not lessons.is_lesson(collection_path):
+        return True
+    if collection_path == lessons.LEARNER_DIR:
+        return True
+    return None

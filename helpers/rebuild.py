@@ -9,6 +9,10 @@
 3. Replay: run the notebook again with COOKBOOK_MODE=replay and store its outputs, so committed
    outputs always come from the recording the tests check against.
 4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout.
+
+Only the kit's lessons (helpers/lessons.py) can be rebuilt: a learner's copy records into its
+lesson's recording, so it is refused, with the reason, before anything is written. A run that fails
+leaves no unfinished ``<lesson>.new.json`` behind.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from .client import RECORDINGS_DIR
+from .lessons import NotALesson, require_lesson
 from .writes import atomic_write_text
 
 CELL_TIMEOUT_S = 300
@@ -57,14 +62,30 @@ def normalise(path: Path) -> None:
     subprocess.run([sys.executable, "-m", "nbstripout", *NBSTRIPOUT_ARGS, str(path)], check=True)
 
 
+COPY_ADVICE = ("The rebuild command re-records a lesson's recording (notebooks/recordings/<lesson>.json), and a "
+               "copy records into the recording of the lesson it was copied from, so rebuilding it would replace "
+               "the lesson's. Your copy needs no rebuild: open it and run it (offline mode answers a request the "
+               "recording does not hold with the simulator, labelled SIMULATED). To start a lesson afresh: "
+               "git checkout notebooks/<lesson>.ipynb")
+
+
 def rebuild(path: Path, source: str) -> None:
+    """Re-record ``path`` (one of the kit's lessons) from ``source`` and store its replayed outputs.
+
+    Raises ``NotALesson`` before anything is written if ``path`` is not a lesson.
+    """
+    path = require_lesson(path)
     lesson = path.stem
     new, final = RECORDINGS_DIR / f"{lesson}.new.json", RECORDINGS_DIR / f"{lesson}.json"
     new.unlink(missing_ok=True)
     print(f"recording {path.name} from the {source} ...")
-    execute(path, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source)
-    if new.exists():
-        os.replace(new, final)
+    try:
+        execute(path, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source)
+        if new.exists():
+            os.replace(new, final)
+    finally:
+        # A failed run keeps the previous recording and leaves no unfinished one behind.
+        new.unlink(missing_ok=True)
     print(f"replaying {path.name} to store outputs ...")
     notebook = execute(path, COOKBOOK_MODE="replay")
     atomic_write_text(path, nbformat.writes(notebook) + "\n")
@@ -80,7 +101,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="where recorded answers come from (default: the offline simulator)")
     args = parser.parse_args(argv)
     for path in args.notebooks:
-        rebuild(path.resolve(), args.source)
+        try:
+            require_lesson(path)
+        except NotALesson as refusal:
+            parser.exit(2, f"cannot rebuild: {refusal}\n{COPY_ADVICE}\n")
+    for path in args.notebooks:
+        rebuild(path, args.source)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ from typing import Callable, Optional
 
 import nbformat
 
-from helpers import exercises, registry
+from helpers import exercises, lessons as kit_lessons, registry
 from helpers.writes import atomic_write_text
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = kit_lessons.NOTEBOOKS_DIR
 GUIDE = ROOT / "instructors" / "README.md"
 MARKER = "agenda"
 
@@ -74,10 +74,20 @@ def exercise_counts() -> Counter:
     return Counter(exercise_id.split(".", 1)[0] for exercise_id in exercises.load_all())
 
 
-def read_lessons(notebooks_dir: Path = NOTEBOOKS) -> list[Lesson]:
+def notebook_paths(notebooks_dir: Optional[Path] = None) -> list[Path]:
+    """The kit's lessons (helpers/lessons.py), or every ``NN_*.ipynb`` in ``notebooks_dir`` when one is given.
+
+    Never a learner's copy: those live in my_work/ or are not in the kit's list.
+    """
+    if notebooks_dir is None:
+        return kit_lessons.lesson_paths()
+    return sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+
+
+def read_lessons(notebooks_dir: Optional[Path] = None) -> list[Lesson]:
     counts = exercise_counts()
     lessons = []
-    for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb")):
+    for path in notebook_paths(notebooks_dir):
         notebook = nbformat.read(path, as_version=4)
         intro = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
         lessons.append(Lesson(path.stem, parse_title(intro, path.stem), parse_minutes(intro), counts[path.stem[:2]]))
