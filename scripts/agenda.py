@@ -11,14 +11,13 @@ lesson's total. A lesson without a readable Minutes line shows "not found" rathe
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
-
-import nbformat
 
 from helpers import exercises, lessons as kit_lessons, registry
 from helpers.writes import atomic_write_text
@@ -84,12 +83,22 @@ def notebook_paths(notebooks_dir: Optional[Path] = None) -> list[Path]:
     return sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
 
 
+def _first_markdown(path: Path) -> str:
+    """The source of a notebook's first markdown cell ("" if none).
+
+    Read as plain JSON: importing nbformat costs about a second (its JSON-schema formats), twice per
+    test run of these scripts, for a field whose shape (a string or a list of lines) is all we need.
+    """
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    source = next((c.get("source", "") for c in cells if c.get("cell_type") == "markdown"), "")
+    return "".join(source) if isinstance(source, list) else source
+
+
 def read_lessons(notebooks_dir: Optional[Path] = None) -> list[Lesson]:
     counts = exercise_counts()
     lessons = []
     for path in notebook_paths(notebooks_dir):
-        notebook = nbformat.read(path, as_version=4)
-        intro = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
+        intro = _first_markdown(path)
         lessons.append(Lesson(path.stem, parse_title(intro, path.stem), parse_minutes(intro), counts[path.stem[:2]]))
     return lessons
 
