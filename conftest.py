@@ -9,8 +9,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from helpers import lessons
-
 
 def pytest_configure(config):
     # nbval starts each notebook's kernel with this process's environment, so this is what makes
@@ -23,6 +21,10 @@ def pytest_configure(config):
 
 
 def pytest_ignore_collect(collection_path: Path, config):
+    # Imported here, not at the top: under xdist only the workers collect, and importing helpers (the
+    # SDK with it) would add most of a second to the controller's start before any worker starts.
+    from helpers import lessons
+
     if collection_path.suffix == ".ipynb" and not lessons.is_lesson(collection_path):
         return True
     if collection_path == lessons.LEARNER_DIR:
