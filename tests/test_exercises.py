@@ -47,11 +47,13 @@ def gives_away(text: str, giveaway: str) -> bool:
 
 
 @pytest.mark.parametrize("exercise_id", sorted(ALL))
-@pytest.mark.parametrize("answer", ["placeholder", "wrong"])
+@pytest.mark.parametrize("answer", ["placeholder", "zero", "wrong"])
 def test_a_placeholder_or_wrong_answer_never_prints_the_expected_one(exercise_id, answer, capsys):
     giveaways = ALL[exercise_id].giveaways()
     assert giveaways and all(giveaways), "say what would give the answer away"
-    result = exercises.check(exercise_id, None if answer == "placeholder" else ALL[exercise_id].wrong_answer)
+    # None, and 0.0 (a numeric lesson's starting value), are what a learner runs before answering.
+    given = {"placeholder": None, "zero": 0.0, "wrong": ALL[exercise_id].wrong_answer}[answer]
+    result = exercises.check(exercise_id, given)
     printed = capsys.readouterr().out
     assert not result.passed and printed.startswith("Not yet: ")
     leaked = [g for g in giveaways if gives_away(printed, g)]
@@ -82,7 +84,8 @@ def test_a_rounded_number_passes_within_the_stated_tolerance(exercise_id, exact)
 @pytest.mark.parametrize("answer, expected, right", [
     (0.018, 0.018312, True), (0.0183, 0.018312, True), (0.01, 0.01011, True), (0.01, 0.0106, False), (0.01831, 0.018312, True), (0.02, 0.018312, False),
     (0.017, 0.018312, False), (0.0184, 0.018312, False), (0.018312 * (1 + 1e-12), 0.018312, True),
-    (0.010048, 0.010110, False), (True, 1.0, False), ("0.018", 0.018312, False),
+    (0.010048, 0.010110, False), (True, 1.0, False), ("0.018", 0.018312, False), (0.0, 0.0101, False),
+    (0, 0.0101, False), (0.0, 0.0, True), (-0.018, 0.018312, False),
 ])
 def test_close_enough_means_a_rounding_of_the_exact_figure(answer, expected, right):
     assert exercises.close_enough(answer, expected) is right

@@ -87,6 +87,8 @@ def close_enough(answer: Any, expected: float) -> bool:
     if math.isclose(answer, expected, rel_tol=_FLOAT_NOISE, abs_tol=1e-15):
         return True
     written = Decimal(repr(float(answer))).normalize().as_tuple()
+    if not any(written.digits):
+        return False  # zero has no significant figures, so it is no rounding of a non-zero figure
     last_place = written.exponent - max(0, MIN_SIGNIFICANT - len(written.digits))
     half_unit = Decimal(5).scaleb(last_place - 1)
     return Decimal(abs(answer - expected)) <= half_unit * Decimal(1 + _FLOAT_NOISE)
