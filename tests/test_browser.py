@@ -5,6 +5,9 @@ simulator served on 127.0.0.1 (the live code path, with the spending cap). Each 
 cell, clicks Generate and checks that the widgets rendered and a new image reached the gallery. The
 offline run saves a screenshot to ``artifacts/playground.png``.
 
+Both runs share one JupyterLab server and one browser (starting them is most of a run's time): each
+run opens its own copy of the notebook, whose kernelspec gives its kernel that run's environment.
+
 Uses the system Chromium (Debian's ``chromium`` package), never a browser downloaded by Playwright.
 Without it the test is skipped, except under CI (the CI environment variable), where it fails.
 """
