@@ -1,7 +1,13 @@
-"""Test-suite setup shared by the unit tests and nbval: strict replay, no key, no network."""
+"""Test-suite setup shared by the unit tests and nbval: strict replay, no key, no network.
+
+nbval collects notebooks, and only the kit's lessons (helpers/lessons.py) on both tracks: a learner's copy, in
+my_work/ or next to a lesson, is theirs to change and never part of the suite's result. A notebook
+named on the command line is still collected (pytest does not ask this hook about those).
+"""
 
 import os
 import tempfile
+from pathlib import Path
 
 
 def pytest_configure(config):
@@ -12,3 +18,15 @@ def pytest_configure(config):
     # Lessons save images; under the suite they go to a scratch folder, not the learner's outputs.
     # The folder keeps the name "outputs" because lessons print it.
     os.environ.setdefault("COOKBOOK_OUTPUTS_DIR", os.path.join(tempfile.mkdtemp(prefix="cookbook-"), "outputs"))
+
+
+def pytest_ignore_collect(collection_path: Path, config):
+    # Imported here, not at the top: under xdist only the workers collect, and importing helpers (the
+    # SDK with it) would add most of a second to the controller's start before any worker starts.
+    from helpers import lessons
+
+    if collection_path.suffix == ".ipynb" and not lessons.is_executed_lesson(collection_path):
+        return True
+    if collection_path == lessons.LEARNER_DIR:
+        return True
+    return None

@@ -14,6 +14,10 @@ A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks 
 3. Replay: run the notebook again with COOKBOOK_MODE=replay and store its outputs, so committed
    outputs always come from the recording the tests check against.
 4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout.
+
+Only the kit's lessons (helpers/lessons.py) can be rebuilt: a learner's copy records into its
+lesson's recording, so it is refused, with the reason, before anything is written. A run that fails
+leaves no unfinished ``<lesson>.new.json`` behind.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from nbclient import NotebookClient
 
 from . import tracks
 from .client import RECORDINGS_DIR
+from .lessons import NotALesson, require_lesson
 from .writes import atomic_write_text
 
 CELL_TIMEOUT_S = 300
@@ -67,8 +72,19 @@ def normalise(path: Path) -> None:
     subprocess.run([sys.executable, "-m", "nbstripout", *NBSTRIPOUT_ARGS, str(path)], check=True)
 
 
+COPY_ADVICE = ("The rebuild command re-records a lesson's recording (notebooks/recordings/<lesson>.json), and a "
+               "copy records into the recording of the lesson it was copied from, so rebuilding it would replace "
+               "the lesson's. Your copy needs no rebuild: open it and run it (offline mode answers a request the "
+               "recording does not hold with the simulator, labelled SIMULATED). To start a lesson afresh: "
+               "git checkout notebooks/<lesson>.ipynb")
+
+
 def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
-    """Record, promote and replay one lesson on one track. ``path`` is the lesson's source notebook."""
+    """Record, promote and replay one lesson on one track. ``path`` is the lesson's source notebook.
+
+    Raises ``NotALesson`` before anything is written if ``path`` is not one of the kit's lessons.
+    """
+    path = require_lesson(path)
     lesson_track = tracks.get(track)
     target = lesson_track.notebook_for(path)
     recordings = RECORDINGS_DIR if lesson_track.is_primary else lesson_track.recordings_dir
@@ -122,9 +138,11 @@ def main(argv: list[str] | None = None) -> None:
                 rebuild(path, args.source, track)
         return
     for path in args.notebooks:
-        path = path.resolve()
-        if path.parent != tracks.NOTEBOOKS_DIR:
-            parser.error(f"{path.name}: name the lesson's source in notebooks/; --track picks the copy to rebuild")
+        try:
+            require_lesson(path)
+        except NotALesson as refusal:
+            parser.exit(2, f"cannot rebuild: {refusal}\n{COPY_ADVICE}\n")
+    for path in args.notebooks:
         rebuild(path, args.source, args.track)
 
 

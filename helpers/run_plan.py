@@ -5,16 +5,25 @@ sends, in order. Pricing each one the way the spending cap does (``budget.expect
 you what "Run all" would cost in live mode, and which requests the cap cannot price (it refuses
 those unless COOKBOOK_ALLOW_UNPRICED=1). Requests made under a failure scenario are simulated and
 never sent live, so they cost nothing.
+
+``live_cost_notice(lesson)`` is what a lesson calls at its top: in live mode (and record mode from
+the API) it prints what a full run of that lesson costs and how that sits against this kernel's
+spending cap; offline and in replay it prints nothing, because nothing is billed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from . import budget, pricing, registry
+from . import budget, lessons, pricing, registry
+from .client import current_mode
+
+# Modes in which a lesson's requests reach the real API and are billed.
+BILLED = ("live", "record")
 
 
 @dataclass(frozen=True)
@@ -109,3 +118,44 @@ def plan_notebook(path: str | Path) -> Plan:
         return Plan(notebook.name, source.name, False, ())
     document = json.loads(source.read_text(encoding="utf-8"))
     return plan_interactions(notebook.name, source.name, document.get("interactions", []))
+
+
+def plan_lesson(lesson: str) -> Plan:
+    """The expected live cost of a full run of ``lesson`` (a name such as "01_generate"), from its recording.
+
+    A copy of a lesson (in my_work/) makes its lesson's requests, so it is planned by the lesson's name.
+    Raises ValueError for a name that is not one of the kit's lessons (helpers/lessons.py).
+    """
+    if lesson not in lessons.LESSONS:
+        raise ValueError(f"{lesson!r} is not one of the kit's lessons: {', '.join(lessons.LESSONS)}.")
+    source = lessons.NOTEBOOKS_DIR / "recordings" / f"{lesson}.json"
+    if not source.is_file():
+        return Plan(f"{lesson}.ipynb", source.name, False, ())
+    document = json.loads(source.read_text(encoding="utf-8"))
+    return plan_interactions(f"{lesson}.ipynb", source.name, document.get("interactions", []))
+
+
+def live_cost_text(lesson: str, mode: str, *, record_from: str = "api",
+                   cap: Optional[budget.SpendingCap] = None) -> Optional[str]:
+    """What a full run of ``lesson`` costs in ``mode``: None when nothing is billed (offline, replay,
+    record from the simulator), else the plan's summary against the cap (USD; prices as of the registry)."""
+    if mode not in BILLED or (mode == "record" and record_from != "api"):
+        return None
+    cap = cap or budget.cap_from_environment()
+    plan = plan_lesson(lesson)
+    return (f"{mode.capitalize()} mode, real requests, billed. A full run of this lesson, planned from its "
+            f"recording with prices as of {registry.AS_OF}:\n" + plan.summary(cap.limit_usd))
+
+
+def live_cost_notice(lesson: str) -> None:
+    """Print, at the top of a lesson, what a full run costs when this kernel's requests are billed.
+
+    ``lesson`` is the lesson's name, as given to make_client (e.g. "01_generate"). Prints nothing in
+    offline and replay modes. Raises ``client.ModeError`` for an unknown COOKBOOK_MODE and ValueError
+    for a COOKBOOK_BUDGET_USD that is not a number.
+    """
+    mode = current_mode()
+    record_from = os.environ.get("COOKBOOK_RECORD_FROM", "api").strip().lower()
+    text = live_cost_text(lesson, mode, record_from=record_from)
+    if text is not None:
+        print(text)

@@ -10,7 +10,7 @@ One source file per lesson (``notebooks/NN_x.ipynb``), two executed copies:
 A kernel knows its track from one marker, read here and nowhere else: ``COOKBOOK_TRACK`` when set
 (the rebuild and sweep commands set it), otherwise the folder the kernel runs in (nbval, nbclient and
 JupyterLab start a notebook's kernel in the notebook's folder, so the copies in ``notebooks/successor/``
-need no per-notebook setting). This module is a leaf: it knows paths and names, not facts; the
+need no per-notebook setting). It knows paths and names (the lesson list comes from ``helpers.lessons``), not facts; the
 registry asks it which track is on and picks the model.
 """
 
@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = KIT_ROOT / "notebooks"
+from .lessons import NOTEBOOKS_DIR, lesson_paths
+
 PRIMARY, SUCCESSOR = "primary", "successor"
-# Kit lessons are numbered: 00_access_triage.ipynb ... (a learner's copy or scratch file is not).
-LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 # Links and paths in a lesson that lead out of notebooks/ to the kit's other folders; a track copy one
 # folder deeper gets one more "../" so the same links work there.
 _KIT_LINK = re.compile(r"(?<![\w./])\.\./(?=(sample_inputs|exercises|instructors|README\.md|LICENSE)\b)")
@@ -60,8 +58,8 @@ class Track:
         return text if self.is_primary else _KIT_LINK.sub("../../", text)
 
     def lessons(self) -> list[Path]:
-        """This track's executed lessons, in order."""
-        return sorted(self.notebooks_dir.glob(LESSON_GLOB))
+        """This track's executed copies of the kit's lessons (helpers/lessons.py), in teaching order."""
+        return [self.notebook_for(source) for source in lesson_paths()]
 
 
 TRACKS: Mapping[str, Track] = {
@@ -90,4 +88,9 @@ def current(env: Mapping[str, str] = os.environ, cwd: Optional[Path] = None) -> 
 
 def source_lessons() -> list[Path]:
     """The kit's lesson source files: every track is executed from these."""
-    return TRACKS[PRIMARY].lessons()
+    return lesson_paths()
+
+
+def executed_lessons() -> list[Path]:
+    """Every executed lesson notebook of every track: what the suite checks with nbval."""
+    return [path for track in TRACKS.values() for path in track.lessons()]

@@ -11,6 +11,7 @@ lesson's total. A lesson without a readable Minutes line shows "not found" rathe
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections import Counter
@@ -18,13 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-import nbformat
-
-from helpers import exercises, registry
+from helpers import exercises, lessons as kit_lessons, registry
 from helpers.writes import atomic_write_text
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = kit_lessons.NOTEBOOKS_DIR
 GUIDE = ROOT / "instructors" / "README.md"
 MARKER = "agenda"
 
@@ -74,12 +73,32 @@ def exercise_counts() -> Counter:
     return Counter(exercise_id.split(".", 1)[0] for exercise_id in exercises.load_all())
 
 
-def read_lessons(notebooks_dir: Path = NOTEBOOKS) -> list[Lesson]:
+def notebook_paths(notebooks_dir: Optional[Path] = None) -> list[Path]:
+    """The kit's lessons (helpers/lessons.py), or every ``NN_*.ipynb`` in ``notebooks_dir`` when one is given.
+
+    Never a learner's copy: those live in my_work/ or are not in the kit's list.
+    """
+    if notebooks_dir is None:
+        return kit_lessons.lesson_paths()
+    return sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+
+
+def _first_markdown(path: Path) -> str:
+    """The source of a notebook's first markdown cell ("" if none).
+
+    Read as plain JSON: importing nbformat costs about a second (its JSON-schema formats), twice per
+    test run of these scripts, for a field whose shape (a string or a list of lines) is all we need.
+    """
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    source = next((c.get("source", "") for c in cells if c.get("cell_type") == "markdown"), "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def read_lessons(notebooks_dir: Optional[Path] = None) -> list[Lesson]:
     counts = exercise_counts()
     lessons = []
-    for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        intro = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
+    for path in notebook_paths(notebooks_dir):
+        intro = _first_markdown(path)
         lessons.append(Lesson(path.stem, parse_title(intro, path.stem), parse_minutes(intro), counts[path.stem[:2]]))
     return lessons
 

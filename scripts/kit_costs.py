@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-from agenda import NOTEBOOKS, run_cli
+from agenda import NOTEBOOKS, notebook_paths, run_cli
 
 from helpers import budget, pricing, registry, run_plan, tracks
 
@@ -31,9 +31,10 @@ def notebook_cost(stem: str, recording: Optional[dict]) -> run_plan.Plan:
     return run_plan.plan_interactions(stem, f"{stem}.json", (recording or {}).get("interactions", []))
 
 
-def read_costs(notebooks_dir: Path = NOTEBOOKS, recordings_dir: Path = RECORDINGS) -> list[run_plan.Plan]:
+def read_costs(notebooks_dir: Optional[Path] = None, recordings_dir: Path = RECORDINGS) -> list[run_plan.Plan]:
+    """One plan per notebook: the kit's lessons, or the ``NN_*.ipynb`` notebooks of ``notebooks_dir``."""
     costs = []
-    for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb")):
+    for path in notebook_paths(notebooks_dir):
         recording = Path(recordings_dir) / f"{path.stem}.json"
         document = json.loads(recording.read_text(encoding="utf-8")) if recording.exists() else None
         costs.append(notebook_cost(path.stem, document))

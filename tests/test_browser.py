@@ -5,6 +5,9 @@ simulator served on 127.0.0.1 (the live code path, with the spending cap). Each 
 cell, clicks Generate and checks that the widgets rendered and a new image reached the gallery. The
 offline run saves a screenshot to ``artifacts/playground.png``.
 
+Both runs share one JupyterLab server and one browser (starting them is most of a run's time): each
+run opens its own copy of the notebook, whose kernelspec gives its kernel that run's environment.
+
 Uses the system Chromium (Debian's ``chromium`` package), never a browser downloaded by Playwright.
 Without it the test is skipped, except under CI (the CI environment variable), where it fails.
 """
@@ -12,8 +15,8 @@ Without it the test is skipped, except under CI (the CI environment variable), w
 from __future__ import annotations
 
 import os
+import json
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +24,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -34,7 +38,10 @@ NOTEBOOK = ROOT / "notebooks" / "06_playground.ipynb"
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # Both runs' pages work at once; neither may be slowed down as a background tab.
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows"]
 SERVER_START_S = 90
 RUN_ALL_S = 180
 ACTION_MS = 60_000
@@ -45,6 +52,12 @@ LAB_SETTINGS = {
     # Render every cell, so outputs far down the notebook exist in the page to be checked.
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
 }
+# Otherwise the page asks the server whether JupyterLab needs a rebuild, which takes seconds to answer
+# and matters only to someone installing source extensions.
+PAGE_CONFIG = '{"buildCheck": false, "buildAvailable": false}'
+# Server extensions the playground does not use: the language-server bridge looks for a dozen language
+# servers at start-up, and terminals are never opened.
+SERVER_CONFIG = '{"ServerApp": {"jpserver_extensions": {"jupyter_lsp": false, "jupyter_server_terminals": false}}}'
 LIVE_BUDGET_USD = "0.25"
 
 
@@ -87,19 +100,50 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait(timeout=10)
 
 
+def _kernelspec(home: Path, name: str, environment: dict[str, str]) -> None:
+    """A kernel of this Python that starts with ``environment``: how one server gives each run its own mode."""
+    folder = home / "data" / "kernels" / name
+    folder.mkdir(parents=True)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": name, "language": "python", "env": environment}
+    (folder / "kernel.json").write_text(json.dumps(spec))
+
+
+def _notebook_for(home: Path, kernel: str) -> None:
+    """A copy of the playground that opens with ``kernel`` (its metadata names the kernel)."""
+    notebook = json.loads(NOTEBOOK.read_text())
+    notebook["metadata"]["kernelspec"] = {"name": kernel, "display_name": kernel, "language": "python"}
+    (home / "notebooks" / f"{NOTEBOOK.stem}-{kernel}.ipynb").write_text(json.dumps(notebook))
+
+
+@dataclass(frozen=True)
+class Lab:
+    base: str
+    token: str
+
+    def url(self, kernel: str) -> str:
+        """The URL (token included) of the playground copy that runs in ``kernel``, in a workspace of its own
+        (so the other run's open notebook is not restored into this page)."""
+        return f"{self.base}/lab/workspaces/{kernel}/tree/{NOTEBOOK.stem}-{kernel}.ipynb?token={self.token}"
+
+
 @contextmanager
-def jupyterlab(tmp_path: Path, **environment: str) -> Iterator[str]:
-    """JupyterLab serving a copy of the playground notebook; yields the notebook's URL (token included)."""
-    home = tmp_path / "lab"
+def jupyterlab(home: Path, kernels: dict[str, dict[str, str]]) -> Iterator[Lab]:
+    """One JupyterLab serving a copy of the playground per kernel in ``kernels`` (name -> its environment)."""
     (home / "notebooks").mkdir(parents=True)
-    shutil.copy(NOTEBOOK, home / "notebooks" / NOTEBOOK.name)
+    for name, environment in kernels.items():
+        _kernelspec(home, name, environment)
+        _notebook_for(home, name)
     for name, text in LAB_SETTINGS.items():
         (home / "settings" / Path(name).parent).mkdir(parents=True, exist_ok=True)
         (home / "settings" / name).write_text(text)
+    (home / "config" / "labconfig").mkdir(parents=True)
+    (home / "config" / "labconfig" / "page_config.json").write_text(PAGE_CONFIG)
+    (home / "config" / "jupyter_server_config.json").write_text(SERVER_CONFIG)
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COOKBOOK_", "OPENAI_", "JUPYTER"))}
     env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"), **environment)
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
     log = home / "server.log"
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.open_browser=False",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
@@ -114,25 +158,49 @@ def jupyterlab(tmp_path: Path, **environment: str) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{base}/api/status?token={token}", server, log)
-        yield f"{base}/lab/tree/{NOTEBOOK.name}?token={token}"
+        yield Lab(base, token)
     finally:
         _stop(server)
 
 
-@contextmanager
-def chromium_page(tmp_path: Path):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[Lab]:
+    """One server for both runs (starting JupyterLab is most of a run's time); each copy has its own kernel."""
+    with serve(Simulator()) as simulator_url, jupyterlab(tmp_path_factory.mktemp("lab"), {
+            "offline": {"COOKBOOK_MODE": "offline"},
+            "live": {"COOKBOOK_MODE": "live", "OPENAI_API_KEY": "sk-browser-test-dummy",
+                     "OPENAI_BASE_URL": simulator_url, "COOKBOOK_BUDGET_USD": LIVE_BUDGET_USD}}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 2000})
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 2000})
         try:
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(ACTION_MS)
-            yield page
+            yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="module")
+def pages(lab, browser):
+    """Both runs' pages, their "Run all" started together: one run's cells execute while the other's
+    page loads and its kernel starts. Each test then waits for its own page to finish."""
+    opened = {}
+    try:
+        for kernel in ("offline", "live"):
+            opened[kernel] = browser.new_page()
+            opened[kernel].set_default_timeout(ACTION_MS)
+            start_run_all(opened[kernel], lab.url(kernel))
+        yield opened
+    finally:
+        for page in opened.values():
+            page.close()
 
 
 KERNEL_IDLE = """() => {
@@ -147,20 +215,24 @@ ALL_CELLS_RAN = """() => {
     const cells = panel.content.widgets.filter(c => c.model.type === 'code');
     return kernel.status === 'idle' && cells.every(c => c.model.executionCount !== null);
 }"""
-CLEAR_AND_RUN_ALL = """async () => {
+# Returns once "Run all" has started (not awaited), so the other run's page can start meanwhile.
+CLEAR_AND_START_RUN_ALL = """async () => {
     await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
     window.jupyterapp.shell.currentWidget.content.widgets.forEach(c => {
         if (c.model.type === 'code') { c.model.executionCount = null; }
     });
-    await window.jupyterapp.commands.execute('notebook:run-all-cells');
+    window.jupyterapp.commands.execute('notebook:run-all-cells');
 }"""
 
 
-def run_all_cells(page, url: str) -> None:
+def start_run_all(page, url: str) -> None:
     page.goto(url)
     page.wait_for_function(KERNEL_IDLE, timeout=ACTION_MS)
-    page.evaluate(CLEAR_AND_RUN_ALL)
-    page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_S * 1000, polling=500)
+    page.evaluate(CLEAR_AND_START_RUN_ALL)
+
+
+def finish_run_all(page) -> None:
+    page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_ALL_S * 1000, polling=100)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t.split("\n")[0]]
     assert not tracebacks, tracebacks
@@ -197,28 +269,26 @@ def choose(page, label: str, option: str) -> None:
     page.locator(f".playground .widget-dropdown:has(label:text-is('{label}')) select").select_option(label=option)
 
 
-def test_the_playground_offline_in_a_real_browser(tmp_path):
-    with jupyterlab(tmp_path, COOKBOOK_MODE="offline") as url, chromium_page(tmp_path) as page:
-        run_all_cells(page, url)
-        assert "Mode: offline" in page.locator(".jp-OutputArea-output").first.inner_text()
-        click_generate_and_wait_for_a_new_image(page)
-        screenshot(page, "playground.png")
+def test_the_playground_offline_in_a_real_browser(pages):
+    page = pages["offline"]
+    finish_run_all(page)
+    assert "Mode: offline" in page.locator(".jp-OutputArea-output").first.inner_text()
+    click_generate_and_wait_for_a_new_image(page)
+    screenshot(page, "playground.png")
 
 
-def test_the_playground_live_against_the_simulator_with_the_spending_cap(tmp_path):
-    with serve(Simulator()) as base_url, jupyterlab(
-            tmp_path, COOKBOOK_MODE="live", OPENAI_API_KEY="sk-browser-test-dummy", OPENAI_BASE_URL=base_url,
-            COOKBOOK_BUDGET_USD=LIVE_BUDGET_USD) as url, chromium_page(tmp_path) as page:
-        run_all_cells(page, url)
-        assert "Mode: live" in page.locator(".jp-OutputArea-output").first.inner_text()
-        assert "Live: real API calls" in page.locator(".playground").inner_text()
-        click_generate_and_wait_for_a_new_image(page)
-        before = history_rows(page)
-        choose(page, "quality", "high")
-        choose(page, "size", "1536x1024")
-        choose(page, "n", "10")
-        page.locator(".playground .widget-button:has-text('Generate')").click()
-        page.wait_for_function("() => document.querySelector('.playground-status').innerText"
-                               ".startsWith('Spending cap:')", timeout=ACTION_MS)
-        assert history_rows(page) == before
-        screenshot(page, "playground-live.png")
+def test_the_playground_live_against_the_simulator_with_the_spending_cap(pages):
+    page = pages["live"]
+    finish_run_all(page)
+    assert "Mode: live" in page.locator(".jp-OutputArea-output").first.inner_text()
+    assert "Live: real API calls" in page.locator(".playground").inner_text()
+    click_generate_and_wait_for_a_new_image(page)
+    before = history_rows(page)
+    choose(page, "quality", "high")
+    choose(page, "size", "1536x1024")
+    choose(page, "n", "10")
+    page.locator(".playground .widget-button:has-text('Generate')").click()
+    page.wait_for_function("() => document.querySelector('.playground-status').innerText"
+                           ".startsWith('Spending cap:')", timeout=ACTION_MS)
+    assert history_rows(page) == before
+    screenshot(page, "playground-live.png")

@@ -1,11 +1,15 @@
-"""Every exercise's solution passes its check; an obviously wrong answer fails it with a hint."""
+"""Every exercise's solution passes its check and says so; wrong and placeholder answers fail with a hint
+that never gives the expected answer away; numeric answers pass within the stated tolerance."""
 
 import importlib.util
+import math
+import re
 from pathlib import Path
 
 import pytest
 
 from helpers import exercises
+from helpers.exercises import lesson_01, lesson_04
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "exercises" / "solutions"
 ALL = exercises.load_all()
@@ -28,10 +32,76 @@ def test_every_exercise_has_exactly_one_solution_file():
 
 
 @pytest.mark.parametrize("path", solution_files(), ids=lambda p: p.name)
-def test_solution_passes_its_check(path):
+def test_solution_passes_its_check_and_running_it_says_so(path, capsys):
     solution = load_solution(path)
     result = exercises.grade(solution.EXERCISE, solution.answer)
     assert result.passed, result.message
+    # What a learner sees after %load and run: the check's verdict, printed.
+    assert f"Correct: {result.message}" in capsys.readouterr().out
+    assert solution.result == result
+
+
+def gives_away(text: str, giveaway: str) -> bool:
+    """``giveaway`` appears in ``text`` as a whole token (gpt-image-1 is not given away by gpt-image-1-mini)."""
+    return re.search(r"(?<![\w.-])" + re.escape(giveaway) + r"(?![\w-]|\.\d)", text) is not None
+
+
+@pytest.mark.parametrize("exercise_id", sorted(ALL))
+@pytest.mark.parametrize("answer", ["placeholder", "zero", "wrong"])
+def test_a_placeholder_or_wrong_answer_never_prints_the_expected_one(exercise_id, answer, capsys):
+    giveaways = ALL[exercise_id].giveaways()
+    assert giveaways and all(giveaways), "say what would give the answer away"
+    # None, and 0.0 (a numeric lesson's starting value), are what a learner runs before answering.
+    given = {"placeholder": None, "zero": 0.0, "wrong": ALL[exercise_id].wrong_answer}[answer]
+    result = exercises.check(exercise_id, given)
+    printed = capsys.readouterr().out
+    assert not result.passed and printed.startswith("Not yet: ")
+    leaked = [g for g in giveaways if gives_away(printed, g)]
+    assert not leaked, f"the hint gives the answer away: {leaked} in {printed!r}"
+
+
+def test_the_giveaway_check_can_see_a_leak():
+    assert gives_away("expected 60 s, got 84 s", "60 s")
+    assert gives_away("use gpt-image-1.", "gpt-image-1")
+    assert not gives_away("use gpt-image-1-mini or gpt-image-1.5", "gpt-image-1")
+
+
+@pytest.mark.parametrize("exercise_id, exact", [
+    ("01.usage_cost", lesson_01._usage_cost),
+    ("04.accepted_cost", lambda: lesson_04._per_attempt() / lesson_04.ACCEPTED_SHARE),
+])
+def test_a_rounded_number_passes_within_the_stated_tolerance(exercise_id, exact):
+    value = exact()
+    for figures in (2, 3, 4):
+        rounded = float(f"{value:.{figures}g}")  # e.g. 0.018 for 0.0183
+        result = exercises.grade(exercise_id, rounded)
+        assert result.passed and exercises.TOLERANCE_NOTE in result.message, (rounded, result.message)
+    second_figure = 10 ** (math.floor(math.log10(value)) - 1)
+    assert not exercises.grade(exercise_id, float(f"{value:.2g}") + second_figure).passed
+    assert not exercises.grade(exercise_id, value * 1.01).passed
+
+
+@pytest.mark.parametrize("answer, expected, right", [
+    (0.018, 0.018312, True), (0.0183, 0.018312, True), (0.01, 0.01011, True), (0.01, 0.0106, False), (0.01831, 0.018312, True), (0.02, 0.018312, False),
+    (0.017, 0.018312, False), (0.0184, 0.018312, False), (0.018312 * (1 + 1e-12), 0.018312, True),
+    (0.010048, 0.010110, False), (True, 1.0, False), ("0.018", 0.018312, False), (0.0, 0.0101, False),
+    (0, 0.0101, False), (0.0, 0.0, True), (-0.018, 0.018312, False),
+])
+def test_close_enough_means_a_rounding_of_the_exact_figure(answer, expected, right):
+    assert exercises.close_enough(answer, expected) is right
+
+
+@pytest.mark.parametrize("answer, step", [
+    (lambda rates, u: u["output_tokens"] * rates.image_out / 1e6, "only the image output"),
+    (lambda rates, u: u["input_tokens_details"]["text_tokens"] * rates.text_in / 1e6, "only the text input"),
+    (lambda rates, u: u["input_tokens_details"]["text_tokens"] * rates.text_in
+     + u["output_tokens"] * rates.image_out, "divide the sum by 1,000,000"),
+    (lambda rates, u: u["total_tokens"] * rates.image_out / 1e6, "total_tokens mixes"),
+])
+def test_a_wrong_usage_cost_is_told_which_step_went_wrong(answer, step):
+    rates = lesson_01.registry.get(lesson_01._model()).token_prices
+    result = exercises.grade("01.usage_cost", answer(rates, lesson_01.USAGE))
+    assert not result.passed and step in result.message
 
 
 @pytest.mark.parametrize("exercise_id", sorted(ALL))

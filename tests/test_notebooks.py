@@ -6,19 +6,19 @@ nbval (run by the same suite) checks that their outputs still match a replay of 
 import copy
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbstripout._utils import strip_output
 
-from helpers import rebuild, tracks
+from helpers import lessons, rebuild, tracks
 from helpers.client import RECORDINGS_DIR
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# The kit's lessons only: a learner's copy (my_work/, or a "Copy1" next to a lesson) is not checked.
+NOTEBOOKS = lessons.lesson_paths()
 SUCCESSOR = tracks.TRACKS[tracks.SUCCESSOR]
 # Every executed notebook of both tracks: the static checks hold for each.
-EXECUTED = NOTEBOOKS + SUCCESSOR.lessons()
+EXECUTED = tracks.executed_lessons()
 MAX_NOTEBOOK_BYTES = 300_000
 MAX_TEXT_OUTPUT_CHARS = 4000
 MAX_RECORDING_BYTES = 400_000
@@ -51,13 +51,15 @@ def notebook_path(request):
 
 
 def test_there_are_lessons():
-    assert NOTEBOOKS, "no numbered notebooks found"
+    assert NOTEBOOKS, "no lessons listed in helpers/lessons.py"
     assert NOTEBOOKS[0].name.startswith("00_")
+    missing = [p.name for p in NOTEBOOKS if not p.exists()]
+    assert not missing, f"helpers/lessons.py lists notebooks that do not exist: {missing}"
 
 
-def test_numbering_is_unique():
+def test_numbering_is_unique_and_in_order():
     numbers = [p.name[:2] for p in NOTEBOOKS]
-    assert len(numbers) == len(set(numbers))
+    assert all(n.isdigit() for n in numbers) and numbers == sorted(set(numbers))
 
 
 def test_notebook_is_small_and_normalised(notebook_path):

@@ -1,4 +1,5 @@
 from helpers import pricing, registry
+from helpers.exercises import check
 
 EXERCISE = "04.cheaper_model"
 
@@ -10,3 +11,6 @@ for model_id in pricing.comparison_models(MODEL):
         per_accepted[model_id] = pricing.cost_per_accepted_image(price, 0.25 if model_id == MODEL else 0.9)
 answer = min(per_accepted, key=per_accepted.get)
 print(answer, pricing.usd(per_accepted[answer]))
+
+# Run, this checks the answer and prints "Correct: ..." with why.
+result = check(EXERCISE, answer)

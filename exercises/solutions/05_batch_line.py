@@ -1,4 +1,5 @@
 from helpers import registry
+from helpers.exercises import check
 
 EXERCISE = "05.batch_line"
 
@@ -9,3 +10,6 @@ answer = {
     "body": {"model": registry.lesson_image_model(), "prompt": "Draw a poster of a lighthouse at dusk, flat colours",
              "size": "1024x1024", "quality": "low", "n": 1},
 }
+
+# Run, this checks the answer and prints "Correct: ..." with why.
+result = check(EXERCISE, answer)

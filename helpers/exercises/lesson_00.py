@@ -47,15 +47,18 @@ def sdk_error(status: int, body: dict) -> openai.APIError:
     raise AssertionError("the mock transport answered without an error")
 
 
+def _diagnoses() -> dict[str, str]:
+    return {letter: triage.diagnose(sdk_error(status, body)).kind for letter, (status, body) in MYSTERY_ERRORS.items()}
+
+
 @exercise("00.which_diagnosis", title="Name the diagnosis for each error body",
-          wrong_answer={"A": "rate_limit", "B": "rate_limit", "C": "invalid_api_key"})
+          wrong_answer={"A": "rate_limit", "B": "rate_limit", "C": "invalid_api_key"},
+          giveaways=lambda: tuple(_diagnoses().values()))
 def grade_which_diagnosis(answer: Any) -> Result:
     if not isinstance(answer, dict) or set(answer) != set(MYSTERY_ERRORS):
         return Result(False, f"give a dict with keys {', '.join(MYSTERY_ERRORS)}, each a kind from triage.KINDS.")
-    wrong = []
-    for letter, (status, body) in MYSTERY_ERRORS.items():
-        if answer[letter] != triage.diagnose(sdk_error(status, body)).kind:
-            wrong.append(letter)
+    expected = _diagnoses()
+    wrong = [letter for letter in MYSTERY_ERRORS if answer[letter] != expected[letter]]
     if not wrong:
         return Result(True, "A is billing (do not retry), B is a real rate limit (wait), C is verification.")
     hints = {"A": "A is a 429, but read its code and type: is waiting going to help?",
@@ -65,7 +68,7 @@ def grade_which_diagnosis(answer: Any) -> Result:
 
 
 @exercise("00.mask_key", title="Write mask_key(key): 'sk-...' plus the last four characters",
-          wrong_answer=lambda key: key)
+          wrong_answer=lambda key: key, giveaways=lambda: tuple(f"sk-...{key[-4:]}" for key in KEYS_TO_TRY))
 def grade_mask_key(answer: Any) -> Result:
     if not callable(answer):
         return Result(False, "answer should be a function that takes a key string and returns the masked text.")
@@ -80,6 +83,6 @@ def grade_mask_key(answer: Any) -> Result:
             return Result(False, f"the masked text still shows part of the secret middle ({len(leaks)} pieces); keep "
                                  "only 'sk-', three dots and the last four characters.")
         if not shown.startswith("sk-") or not shown.endswith(key[-4:]) or not re.search(r"\.\.\.|…", shown):
-            return Result(False, f"expected something like 'sk-...{key[-4:]}': start with 'sk-', then '...', "
-                                 "then the key's last four characters.")
+            return Result(False, "keep three parts, in order: 'sk-', then '...', then the key's last four "
+                                 "characters (key[-4:]).")
     return Result(True, "the key can be recognised by its end without ever showing the secret part.")

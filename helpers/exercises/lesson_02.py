@@ -30,8 +30,14 @@ def _share_covered(area: Image.Image, box: tuple[int, int, int, int]) -> float:
     return region.histogram()[255] / (region.width * region.height)
 
 
+def _sofa_texts() -> tuple[str, ...]:
+    """The sofa's coordinates as a hint could spell them out."""
+    left, top, right, bottom = SOFA_CORE
+    return (*(str(v) for v in SOFA_CORE), f"{left}-{right}", f"{top}-{bottom}", "x 150-850", "y 560-830")
+
+
 @exercise("02.sofa_mask", title="Build a mask whose edit area is the sofa in room.png",
-          wrong_answer=rectangle_mask(ROOM_SIZE, (96, 150, 456, 500)))
+          wrong_answer=rectangle_mask(ROOM_SIZE, (96, 150, 456, 500)), giveaways=_sofa_texts)
 def grade_sofa_mask(answer: Any) -> Result:
     if not isinstance(answer, (bytes, bytearray)):
         return Result(False, "pass the mask as PNG bytes, which is what rectangle_mask and ellipse_mask return "
@@ -54,8 +60,9 @@ def grade_sofa_mask(answer: Any) -> Result:
         return Result(False, "the mask looks inverted: alpha 0 (transparent) marks the area to EDIT, so the sofa "
                              "must be the transparent part.")
     if core < MIN_CORE_COVERED:
-        return Result(False, f"the edit area covers {core:.0%} of the sofa. The sofa sits in the lower half of "
-                             "the room, about x 150-850 and y 560-830 (left, top, right, bottom).")
+        return Result(False, f"the edit area covers {core:.0%} of the sofa ({MIN_CORE_COVERED:.0%} needed): "
+                             + _which_way(area) + " The box is (left, top, right, bottom) in pixels from the "
+                             "top-left corner; compare your mask with room.png side by side.")
     if beyond > MAX_SHARE_BEYOND_MARGIN:
         return Result(False, f"{beyond:.0%} of the image outside the sofa is marked too; keep the box close to "
                              "the sofa so the window, lamp and rug stay as they are.")
@@ -63,21 +70,45 @@ def grade_sofa_mask(answer: Any) -> Result:
                         "stray beyond it a little: measure with change_inside_vs_outside.")
 
 
+def _which_way(area: Image.Image) -> str:
+    """Which edge of the box to move, from where the edit area lies against the sofa (no coordinates)."""
+    box = area.getbbox()
+    left, top, right, bottom = SOFA_CORE
+    moves = []
+    if box[3] <= top:
+        moves.append("the sofa is lower down (increase top and bottom)")
+    elif box[1] >= bottom:
+        moves.append("the sofa is higher up (decrease top and bottom)")
+    if box[0] > left:
+        moves.append("widen it to the left")
+    if box[2] < right:
+        moves.append("widen it to the right")
+    if top < box[3] < bottom:
+        moves.append("extend it down")
+    if top < box[1] < bottom:
+        moves.append("extend it up")
+    return ("Move the box: " + "; ".join(moves) + ".") if moves else "Cover the whole sofa."
+
+
 CANVAS, REFERENCE = "product.png", "logo.png"
 
 
 @exercise("02.canvas_first", title="Order two inputs so the product photo is the one preserved",
-          wrong_answer=["../sample_inputs/logo.png", "../sample_inputs/product.png"])
+          wrong_answer=["../sample_inputs/logo.png", "../sample_inputs/product.png"],
+          giveaways=lambda: (f"{CANVAS} goes first", f"{CANVAS}, {REFERENCE}", f"{CANVAS} and {REFERENCE}",
+                             f"{REFERENCE} is the reference"))
 def grade_canvas_first(answer: Any) -> Result:
     if isinstance(answer, (str, bytes, os.PathLike)) or not isinstance(answer, (list, tuple)):
         return Result(False, "give a list of the two file paths, in the order you would pass them as image=[...].")
     names = [PurePath(os.fspath(item)).name if isinstance(item, (str, os.PathLike)) else repr(item)
              for item in answer]
     if sorted(names) != sorted([CANVAS, REFERENCE]):
-        return Result(False, f"use exactly the two sample inputs {CANVAS} and {REFERENCE} (got {names}).")
+        return Result(False, f"use exactly the two sample inputs, {', '.join(sorted([CANVAS, REFERENCE]))} "
+                             f"(got {names}).")
     if names[0] != CANVAS:
-        return Result(False, "the first image is the canvas the model preserves most; here that is the mug, so "
-                             f"{CANVAS} goes first and {REFERENCE} is the reference after it.")
+        return Result(False, f"the model preserves the first image most (the canvas) and takes the others as "
+                             f"references. With {names[0]} first, which picture would it keep as it is? Put the "
+                             "one you are editing first.")
     return Result(True, "the product is the canvas and the logo a reference; a mask, if any, applies to the "
                         "product too.")
 

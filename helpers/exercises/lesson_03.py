@@ -35,7 +35,8 @@ _CASES = [
 
 
 @exercise("03.image_ids", title="Extract the ids of the images a response holds",
-          wrong_answer=lambda response: [item["id"] for item in response["output"]])
+          wrong_answer=lambda response: [item["id"] for item in response["output"]],
+          giveaways=lambda: tuple(str(expected) for _response, expected in _CASES if expected))
 def grade_image_ids(answer: Any) -> Result:
     if not callable(answer):
         return Result(False, "define a function image_ids(response) that takes a response dict and returns a "
@@ -52,8 +53,17 @@ def grade_image_ids(answer: Any) -> Result:
         if "ig_sample_blocked" in got:
             return Result(False, "ig_sample_blocked has status 'failed' and no result: keep only calls whose "
                                  "status is 'completed'.")
-        return Result(False, f"for a response whose output is {[i.get('id') for i in response['output']]} "
-                             f"expected {expected}, got {got!r}. Walk response['output'] in order.")
+        if not got and expected:
+            return Result(False, "you returned no ids: walk response['output'] and keep the 'id' of each image "
+                                 "call.")
+        if set(got) == set(expected):
+            return Result(False, "the right ids in the wrong order: keep them in the order of response['output'].")
+        if set(got) < set(expected):
+            return Result(False, "some completed image calls are missing: look at every item of "
+                                 "response['output'], not only the first.")
+        return Result(False, f"for a response whose output holds {[i.get('id') for i in response['output']]} you "
+                             f"returned {got!r}: keep the 'id' of each item with type 'image_generation_call' and "
+                             "status 'completed'.")
     return Result(True, "you read the image calls the way helpers.responses.image_calls does.")
 
 
@@ -61,7 +71,9 @@ FOLLOW_UP_CALL_ID = "ig_sample_lighthouse"
 
 
 @exercise("03.follow_up", title="Build a follow-up input that references an earlier image call",
-          wrong_answer=[{"role": "user", "content": f"Edit {FOLLOW_UP_CALL_ID}: make the sky stormy"}])
+          wrong_answer=[{"role": "user", "content": f"Edit {FOLLOW_UP_CALL_ID}: make the sky stormy"}],
+          giveaways=lambda: (str({"type": "image_generation_call", "id": FOLLOW_UP_CALL_ID}),
+                             str({"id": FOLLOW_UP_CALL_ID, "type": "image_generation_call"})))
 def grade_follow_up(answer: Any) -> Result:
     if not isinstance(answer, list):
         return Result(False, "input is a list of items: one user message and one item that points at the "

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Optional
 
 from .. import pricing, registry
-from . import Result, exercise
+from . import TOLERANCE_NOTE, Result, close_enough, exercise, is_number
 
 QUALITY, SIZE = "medium", "1024x1024"
 ACCEPTED_SHARE = 0.6
 LESSON_MODEL_ACCEPTANCE, OTHER_ACCEPTANCE = 0.25, 0.9
 
 
-def _close(answer: Any, expected: float) -> bool:
-    return isinstance(answer, (int, float)) and not isinstance(answer, bool) and math.isclose(
-        answer, expected, rel_tol=1e-6, abs_tol=1e-9)
-
-
 def _per_attempt() -> Optional[float]:
     return pricing.per_image_price(registry.lesson_image_model(), QUALITY, SIZE)
 
 
+def _accepted_texts() -> tuple[str, ...]:
+    price = _per_attempt()
+    if price is None:
+        return ()
+    value = price / ACCEPTED_SHARE
+    return (pricing.usd(value), f"{value:.4f}", f"{value:.3g}", repr(value))
+
+
 @exercise("04.accepted_cost", title="Cost per accepted image at 60% acceptance",
-          wrong_answer=_per_attempt() or 0.0)
+          wrong_answer=_per_attempt() or 0.0, giveaways=_accepted_texts)
 def accepted_cost(answer: Any) -> Result:
     model = registry.lesson_image_model()
     price = _per_attempt()
@@ -32,27 +34,27 @@ def accepted_cost(answer: Any) -> Result:
             return Result(True, f"{model} has no per-image table, so the answer is {registry.NOT_FOUND}.")
         return Result(False, f"{model} has no per-image table: the honest answer is None ({registry.NOT_FOUND}).")
     expected = price / ACCEPTED_SHARE
-    if _close(answer, expected):
+    if close_enough(answer, expected):
         return Result(True, f"{pricing.usd(expected)} per kept image: {pricing.usd(price)} per attempt / "
-                            f"{ACCEPTED_SHARE:.0%}.")
+                            f"{ACCEPTED_SHARE:.0%} ({TOLERANCE_NOTE}).")
     if answer is None:
         return Result(False, "answer is still None: take the per-image price of MODEL at medium quality, "
                              "1024x1024, and divide it by the share of attempts you keep.")
-    if not isinstance(answer, (int, float)) or isinstance(answer, bool):
+    if not is_number(answer):
         return Result(False, f"give a number of US dollars (a float), not {type(answer).__name__}.")
     tokens = pricing.estimate(model, QUALITY, SIZE).from_token_table
-    if _close(answer, price):
+    if close_enough(answer, price):
         return Result(False, "that is the cost of one attempt. Only 60% of attempts are kept: divide by 0.6.")
-    if _close(answer, price * ACCEPTED_SHARE):
+    if close_enough(answer, price * ACCEPTED_SHARE):
         return Result(False, "you multiplied by the acceptance rate; each kept image needs 1 / 0.6 attempts, "
                              "so divide instead.")
-    if _close(answer, price / (1 - ACCEPTED_SHARE)):
+    if close_enough(answer, price / (1 - ACCEPTED_SHARE)):
         return Result(False, "you divided by the rejection rate (40%); divide by the acceptance rate (60%).")
-    if tokens is not None and _close(answer, tokens / ACCEPTED_SHARE):
+    if tokens is not None and close_enough(answer, tokens / ACCEPTED_SHARE):
         return Result(False, "right method, other source: that is the token-table figure. This exercise asks "
                              "for the per-image table (pricing.per_image_price).")
-    return Result(False, "use pricing.per_image_price(MODEL, 'medium', '1024x1024') and "
-                         "pricing.cost_per_accepted_image(price, 0.6).")
+    return Result(False, "step 1: pricing.per_image_price(MODEL, 'medium', '1024x1024'); step 2: divide by the "
+                         f"acceptance rate, pricing.cost_per_accepted_image(price, 0.6) ({TOLERANCE_NOTE}).")
 
 
 def _candidates() -> dict[str, float]:
@@ -72,8 +74,13 @@ def _cheapest_per_attempt() -> str:
     return min(prices, key=prices.get)
 
 
+def _best() -> str:
+    costs = _candidates()
+    return min(costs, key=costs.get)
+
+
 @exercise("04.cheaper_model", title="Which model is cheapest per accepted image?",
-          wrong_answer=_cheapest_per_attempt())
+          wrong_answer=_cheapest_per_attempt(), giveaways=lambda: (_best(),))
 def cheaper_model(answer: Any) -> Result:
     costs = _candidates()
     best = min(costs, key=costs.get)

@@ -7,7 +7,8 @@ from . import Result, exercise
 
 
 @exercise("05.batch_line", title="Write one Batch input line for an image generation",
-          wrong_answer={"custom_id": "", "method": "GET", "url": "/v1/images/edits", "body": {}})
+          wrong_answer={"custom_id": "", "method": "GET", "url": "/v1/images/edits", "body": {}},
+          giveaways=lambda: (registry.lesson_image_model(),))
 def grade_batch_line(answer) -> Result:
     if not isinstance(answer, dict):
         return Result(False, "a Batch input line is a dict (one JSON object per line of the file).")
@@ -34,15 +35,26 @@ def grade_batch_line(answer) -> Result:
 CASES = ((7, 5), (12, 5), (1, 5), (5, 5), (100, 20), (250, 250), (251, 250))
 
 
+def _spans() -> tuple[str, ...]:
+    return tuple(f"{span:g} s" for span in {bulk.minimum_span(count, ipm) for count, ipm in CASES} if span)
+
+
 @exercise("05.last_start", title="When can the last image start under a per-minute limit?",
-          wrong_answer=lambda count, images_per_minute: count / images_per_minute * 60)
+          wrong_answer=lambda count, images_per_minute: count / images_per_minute * 60, giveaways=_spans)
 def grade_last_start(answer) -> Result:
     if not callable(answer):
         return Result(False, "answer should be a function answer(count, images_per_minute) returning seconds.")
     for count, ipm in CASES:
         expected, got = bulk.minimum_span(count, ipm), answer(count, ipm)
-        if got != expected:
-            return Result(False, f"for {count} images at {ipm} images per minute you gave {got!r} s, expected {expected:g} s. "
-                                 "The first window's images all start at once; each later group of up to "
-                                 f"{ipm} starts one minute after the previous group.")
+        if got == expected:
+            continue
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            return Result(False, f"return a number of seconds, not {type(got).__name__}.")
+        if count <= ipm:
+            return Result(False, f"{count} images at {ipm} per minute fit in the first window: when does the "
+                                 "last of them start?")
+        way = "too late" if got > expected else "too early"
+        return Result(False, f"for {count} images at {ipm} images per minute, {got!r} s is {way}. Step 1: how many "
+                             f"groups of up to {ipm} are there (round up)? Step 2: the first group starts at 0 s and "
+                             "each later group one minute after the previous one.")
     return Result(True, "a sliding one-minute window lets groups of the limit start a minute apart.")

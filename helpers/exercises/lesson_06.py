@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .. import playground, registry
@@ -13,8 +14,14 @@ def starting_settings() -> playground.Settings:
                                output_format="jpeg", background="transparent", compression=80)
 
 
+def _fixed_texts() -> tuple[str, ...]:
+    """A fixed Settings as a learner would see it printed (the two formats with alpha, compression left out)."""
+    return tuple(repr(dataclasses.replace(starting_settings(), output_format=f, compression=None))
+                 for f in ("png", "webp"))
+
+
 @exercise("06.transparent_logo", title="Settings the playground will send for a transparent logo",
-          wrong_answer=starting_settings())
+          wrong_answer=starting_settings(), giveaways=_fixed_texts)
 def transparent_logo(answer: Any) -> Result:
     if not isinstance(answer, playground.Settings):
         return Result(False, "answer should be a playground.Settings; start from starting_settings() and use "

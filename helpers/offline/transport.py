@@ -37,21 +37,37 @@ def read_request(request: httpx2.Request, scenario: Optional[str] = None) -> dic
     return normalised
 
 
+# Keys under which an SSE event carries image bytes (Images API and Responses API streams).
+_IMAGE_KEYS = ("b64_json", "partial_image_b64", "result")
+
+
+def _carries_an_image(event: dict) -> bool:
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return False
+    item = data.get("item")
+    return any(data.get(k) for k in _IMAGE_KEYS) or (isinstance(item, dict) and bool(item.get("result")))
+
+
 class _EventStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
-    """Serves SSE frames one at a time, optionally paced so partial images appear progressively."""
+    """Serves SSE frames one at a time, optionally paced so partial images appear progressively.
+
+    Only frames that carry an image wait (after the first frame): that is what a learner sees arrive,
+    while bookkeeping events (created, in_progress, text deltas) would only add seconds of waiting.
+    """
 
     def __init__(self, events: list[dict], delay: float):
         self._events, self._delay = events, delay
 
     def __iter__(self) -> Iterator[bytes]:
-        for index, frame in enumerate(wire.encode_sse(self._events)):
-            if index and self._delay:
+        for index, (event, frame) in enumerate(zip(self._events, wire.encode_sse(self._events))):
+            if index and self._delay and _carries_an_image(event):
                 time.sleep(self._delay)
             yield frame
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        for index, frame in enumerate(wire.encode_sse(self._events)):
-            if index and self._delay:
+        for index, (event, frame) in enumerate(zip(self._events, wire.encode_sse(self._events))):
+            if index and self._delay and _carries_an_image(event):
                 await anyio.sleep(self._delay)
             yield frame
 
