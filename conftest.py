@@ -23,9 +23,10 @@ def pytest_configure(config):
 def pytest_ignore_collect(collection_path: Path, config):
     # Imported here, not at the top: under xdist only the workers collect, and importing helpers (the
     # SDK with it) would add most of a second to the controller's start before any worker starts.
-    from helpers import lessons
+    from helpers import lessons, tracks
 
-    if collection_path.suffix == ".ipynb" and not lessons.is_executed_lesson(collection_path):
+    executed = {path.resolve() for path in tracks.executed_lessons()}
+    if collection_path.suffix == ".ipynb" and collection_path.resolve() not in executed:
         return True
     if collection_path == lessons.LEARNER_DIR:
         return True

@@ -40,13 +40,6 @@ def is_lesson(path: str | os.PathLike) -> bool:
     return Path(path).resolve() in {p.resolve() for p in lesson_paths()}
 
 
-def is_executed_lesson(path: str | os.PathLike) -> bool:
-    """True for a lesson or its executed copy on another track (``notebooks/<track>/<lesson>.ipynb``)."""
-    resolved = Path(path).resolve()
-    return is_lesson(resolved) or (resolved.parent.parent == NOTEBOOKS_DIR.resolve() and resolved.stem in LESSONS
-                                   and resolved.parent.name != "recordings")
-
-
 class NotALesson(ValueError):
     """A notebook that is not one of the kit's lessons was given where only a lesson will do."""
 

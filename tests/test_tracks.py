@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import edits, pricing, registry, tracks
+from helpers import edits, lessons, pricing, registry, tracks
 
 SUCCESSOR = tracks.TRACKS[tracks.SUCCESSOR]
 DAY = registry.as_of_day()
@@ -75,7 +75,7 @@ def test_rebuild_takes_lessons_or_all_and_only_source_lessons(capsys):
                  [str(SUCCESSOR.notebooks_dir / "01_generate.ipynb"), "--track", "successor"]):
         with pytest.raises(SystemExit):
             rebuild.main(argv)
-    assert "source in notebooks/" in capsys.readouterr().err
+    assert "not one of the kit's lessons" in capsys.readouterr().err
 
 
 def test_usage_from_the_simulator_is_labelled_simulated(monkeypatch):
@@ -91,7 +91,7 @@ def test_usage_from_the_simulator_is_labelled_simulated(monkeypatch):
 def test_the_sweep_table_has_a_row_per_model_and_a_column_per_lesson():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("model_sweep", tracks.KIT_ROOT / "scripts" / "model_sweep.py")
+    spec = importlib.util.spec_from_file_location("model_sweep", lessons.ROOT / "scripts" / "model_sweep.py")
     sweep = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sweep)
     text = sweep.table({("m1", "00_a"): "ok", ("m1", "01_b"): "KeyError: x", ("m2", "00_a"): "ok",
