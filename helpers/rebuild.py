@@ -5,7 +5,10 @@
 1. Record: run the notebook with COOKBOOK_MODE=record against the simulator (default) or the real
    API (needs OPENAI_API_KEY; the spending cap applies). Exchanges go to ``<lesson>.new.json``.
 2. Promote: only if every cell ran, the new recording replaces ``<lesson>.json`` (atomically), so an
-   interrupted or failing run never loses the previous recording.
+   interrupted or failing run never loses the previous recording. The lesson's writer lock is held
+   from before recording until after promoting: another process recording or rebuilding the same
+   lesson is refused (``RecordingLocked``), never merged or promoted. A failed run leaves no
+   ``.new.json`` or temporary file behind.
 3. Replay: run the notebook again with COOKBOOK_MODE=replay and store its outputs, so committed
    outputs always come from the recording the tests check against.
 4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout.
@@ -15,16 +18,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 import nbformat
 from nbclient import NotebookClient
 
-from .client import RECORDINGS_DIR
-from .writes import atomic_write_text
+from . import client
+from .offline import recording
+from .writes import atomic_write_text, remove_stale_temporaries
 
 CELL_TIMEOUT_S = 300
 NBSTRIPOUT_ARGS = ["--keep-output", "--keep-count", "--keep-id",
@@ -57,14 +63,36 @@ def normalise(path: Path) -> None:
     subprocess.run([sys.executable, "-m", "nbstripout", *NBSTRIPOUT_ARGS, str(path)], check=True)
 
 
+def record_and_promote(lesson: str, record, recordings_dir: Optional[Path] = None) -> Path:
+    """Hold the lesson's writer lock, call ``record(env)`` (it writes ``<lesson>.new.json``; ``env``
+    carries the lock's token for the recording process), then promote the result atomically.
+
+    Returns the final recording's path. Raises recording.RecordingLocked if another process holds
+    the lock; on any failure the previous recording is untouched and no ``.new.json`` or temporary
+    file of this run is left.
+    """
+    folder = recordings_dir or client.RECORDINGS_DIR
+    lesson = client.check_lesson_name(lesson)
+    new, final = folder / f"{lesson}.new.json", folder / f"{lesson}.json"
+    token = secrets.token_hex(8)
+    with recording.WriterLock(final, token):
+        for stale in (new, final):
+            remove_stale_temporaries(stale)
+        new.unlink(missing_ok=True)
+        try:
+            record({recording.LOCK_TOKEN_ENV: token})
+            if new.exists():
+                os.replace(new, final)
+        finally:
+            new.unlink(missing_ok=True)
+            remove_stale_temporaries(new)
+    return final
+
+
 def rebuild(path: Path, source: str) -> None:
-    lesson = path.stem
-    new, final = RECORDINGS_DIR / f"{lesson}.new.json", RECORDINGS_DIR / f"{lesson}.json"
-    new.unlink(missing_ok=True)
     print(f"recording {path.name} from the {source} ...")
-    execute(path, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source)
-    if new.exists():
-        os.replace(new, final)
+    final = record_and_promote(path.stem, lambda env: execute(path, COOKBOOK_MODE="record",
+                                                               COOKBOOK_RECORD_FROM=source, **env))
     print(f"replaying {path.name} to store outputs ...")
     notebook = execute(path, COOKBOOK_MODE="replay")
     atomic_write_text(path, nbformat.writes(notebook) + "\n")
