@@ -345,21 +345,37 @@ def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> 
                         (f"{request['method']} {path}",))
 
 
+def _usage_cost(model: str, usage: Any) -> Optional[float]:
+    """Cost of a usage block; a cached rate the registry lacks is bounded by the uncached one."""
+    tokens = pricing.usage_tokens(usage)
+    cost = pricing.cost_of_usage(model, tokens)
+    if cost.total is not None or model not in registry.MODELS:
+        return cost.total
+    uncached = pricing.UsageTokens(text_in=tokens.text_in + tokens.cached_text_in,
+                                   image_in=tokens.image_in + tokens.cached_image_in,
+                                   image_out=tokens.image_out, text_out=tokens.text_out)
+    return pricing.cost_of_usage(model, uncached).total
+
+
 def actual_cost(request: dict, body: Any) -> Optional[float]:
-    """Cost from the usage a JSON response reported; None when the registry cannot price all of it."""
+    """Cost of what a JSON answer's usage reports, for the parts the registry prices (USD).
+
+    None when no part can be priced. A part without a price (e.g. an unpriced mainline model) is
+    left out: its reservation's stated bound stays counted instead (``SpendingCap.settle``).
+    """
     if not isinstance(body, dict):
         return None
     if body.get("object") == "response":
         image_gen = (body.get("tool_usage") or {}).get("image_gen")
-        tool_cost = pricing.cost_of_usage(pricing.tool_model_of(request.get("json", {})), image_gen).total \
-            if image_gen else 0.0
+        tool = _usage_cost(pricing.tool_model_of(request.get("json", {})), image_gen) if image_gen else 0.0
         mainline = pricing.cost_of_response(body).mainline
-        return None if tool_cost is None or mainline is None else tool_cost + mainline
+        known = [c for c in (tool, mainline) if c is not None]
+        return sum(known) if known else None
     usage = body.get("usage")
     model = request.get("json", request.get("form", {})).get("model")
     if usage is None or model not in registry.MODELS:
         return None
-    return pricing.cost_of_usage(model, usage).total
+    return _usage_cost(model, usage)
 
 
 # --- the cap -----------------------------------------------------------------------------------

@@ -310,11 +310,12 @@ class Recording:
             raise RecordingError(f"{self.path}: interaction {number} cannot be replayed: {error}") from None
 
     def explain_miss(self, request: dict) -> str:
-        same_route = [i["request"] for i in self.interactions
-                      if i["request"]["method"] == request["method"] and i["request"]["path"] == request["path"]]
+        """Why ``request`` matched nothing: the closest recorded request as a diff (secrets scrubbed)."""
         return scrub_text(self._explain_miss(request))
 
     def _explain_miss(self, request: dict) -> str:
+        same_route = [i["request"] for i in self.interactions
+                      if i["request"]["method"] == request["method"] and i["request"]["path"] == request["path"]]
         head = (f"No recording in {self.path.name} matches {request['method']} {request['path']}.\n"
                 "Replay is strict: every parameter must equal a recorded request. Undo the change, or rebuild "
                 "the recordings (see README, 'Rebuilding recordings').\n")
