@@ -79,7 +79,7 @@ def live(tmp_path, monkeypatch):
     monkeypatch.setattr(rec, "_OPEN_FOR_RECORDING", {})
     monkeypatch.setattr(budget, "KERNEL_CAP", None)
     monkeypatch.delenv("COOKBOOK_ALLOW_UNPRICED", raising=False)
-    monkeypatch.delenv("COOKBOOK_TODAY", raising=False)
+    monkeypatch.setenv("COOKBOOK_TODAY", registry.AS_OF)  # the calendar must not decide what is served
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-faults")
     simulator = CountingSimulator()
     with serve(simulator) as base_url:
@@ -122,13 +122,13 @@ def concurrent_overspend(threads: int = 8, limit_usd: float = 0.05, quality: str
     (billed - limit, 0 when the cap held). Used by the test below and scripts/fault_report.py.
     """
     simulator = CountingSimulator()
-    saved = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
+    saved = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "COOKBOOK_TODAY")}
     saved_cap, cap = budget.KERNEL_CAP, budget.SpendingCap(limit_usd)
     barrier = threading.Barrier(threads)
     outcomes: Counter = Counter()
     lock = threading.Lock()
     with serve(simulator) as base_url:
-        os.environ.update(OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-test-race")
+        os.environ.update(OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-test-race", COOKBOOK_TODAY=registry.AS_OF)
         budget.KERNEL_CAP = cap
         try:
             clients = [client_module.make_client("race", mode="live", quiet=True, max_retries=0)
@@ -371,6 +371,15 @@ def test_fault_a_shut_down_model_is_refused_before_sending_on_its_day(live, monk
     monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")
     client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024")
     assert live.sent == 1
+
+
+def test_fault_recording_from_the_api_refuses_a_shut_down_model_and_records_nothing(live, monkeypatch, tmp_path):
+    monkeypatch.setenv("COOKBOOK_TODAY", "2026-12-02")
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "api")
+    recorder = client_module.make_client("faults", mode="record", quiet=True, max_retries=0)
+    with pytest.raises(registry.ModelShutDown):
+        recorder.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024")
+    assert live.sent == 0 and not (tmp_path / "faults.new.json").exists()
 
 
 def test_fault_a_shut_down_top_level_model_is_refused(live, monkeypatch):
@@ -717,7 +726,7 @@ def test_fault_canaries_from_a_429_and_a_query_key_reach_no_file_and_no_message(
     monkeypatch.setattr(rec, "_OPEN_FOR_RECORDING", {})
     monkeypatch.setattr(budget, "KERNEL_CAP", None)
     monkeypatch.setenv("COOKBOOK_RECORD_FROM", "api")
-    monkeypatch.delenv("COOKBOOK_TODAY", raising=False)
+    monkeypatch.setenv("COOKBOOK_TODAY", registry.AS_OF)
     recorder = client_module.make_client("canary", mode="record", quiet=True, max_retries=0)
     with pytest.raises(openai.RateLimitError) as info:
         recorder.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",
@@ -841,3 +850,22 @@ def test_bad_input_bulk_checks_prompts_like_single_calls(tmp_path):
     with pytest.raises(ValueError, match="32000"):
         bulk.run(jobs, client=client, model=MINI, run_dir=tmp_path, progress=False)
     assert api.requests == []
+
+
+# --- 10. streams settle from the usage of their last event ---------------------------------------
+
+def test_fault_a_stream_read_to_the_end_settles_from_usage_and_one_cut_short_keeps_its_hold(live):
+    client = live_client()
+    cap = budget.kernel_cap()
+    params = dict(model=MINI, prompt="p", quality="low", size="1024x1024", stream=True, partial_images=2)
+    events = list(client.images.generate(**params))
+    usage = events[-1].usage
+    assert cap.reserved_usd == 0.0
+    assert cap.spent_usd == pytest.approx(pricing.cost_of_usage(MINI, usage).total)
+    before = cap.spent_usd
+    stream = client.images.generate(**params)
+    next(iter(stream))
+    stream.close()  # the learner stopped reading: the images may still have been made and billed
+    worst = budget.expected_cost({"method": "POST", "path": "/v1/images/generations",
+                                  "json": {**params, "stream": "true"}}).usd
+    assert cap.spent_usd - before == pytest.approx(worst) and cap.reserved_usd == 0.0

@@ -295,7 +295,11 @@ class Recording:
         return sorted({i["source"] for i in self.interactions})
 
     def lookup(self, request: dict) -> tuple[StoredResponse, dict]:
-        key = request_key(request)
+        """The stored answer to ``request`` (compared as it was stored: scrubbed of keys and ids).
+
+        Raises RecordingMismatch when nothing matches, RecordingError when the match cannot be replayed.
+        """
+        key = request_key(scrub(request))
         with self._lock:
             matches = [i for i in self.interactions if request_key(i["request"]) == key]
             if not matches:

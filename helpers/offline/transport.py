@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import threading
 import time
 from typing import Callable, Iterator, Optional
 
@@ -206,8 +207,9 @@ class SpendingCapTransport(httpx2.BaseTransport):
             self.cap.keep(reservation)  # a timeout or dropped connection: it may have been made and billed
             raise
         if response.headers.get("content-type", "").startswith("text/event-stream"):
-            self.cap.keep(reservation)
-            return response
+            return httpx2.Response(response.status_code, headers=response.headers, request=request,
+                                   stream=_SettlingStream(response, lambda body: self._settle_stream(
+                                       reservation, normalised, response.status_code, body)))
         try:
             stored = from_httpx(response)
         except BaseException:
@@ -224,6 +226,25 @@ class SpendingCapTransport(httpx2.BaseTransport):
             self.cap.settle(reservation, budget_module.actual_cost(normalised, stored.json))
         return to_httpx(stored, request)
 
+    def _settle_stream(self, reservation: budget_module.Reservation, normalised: dict, status: int,
+                       body: Optional[bytes]) -> None:
+        """Settle a stream from the usage its last event reports; keep the hold if it was cut short."""
+        if status >= 400 and body is not None:
+            return self.cap.release(reservation)
+        usage_body = None
+        try:
+            events = wire.decode_sse(body) if body is not None else []
+        except ValueError:
+            events = []
+        for event in events:
+            data = event.get("data")
+            if isinstance(data, dict) and data.get("type") == "response.completed":
+                usage_body = data.get("response")
+            elif isinstance(data, dict) and data.get("usage") is not None:
+                usage_body = {"usage": data["usage"]}
+        actual = budget_module.actual_cost(normalised, usage_body) if usage_body else None
+        self.cap.settle(reservation, actual)
+
     def _remember_batch_file(self, request: httpx2.Request, stored: rec.StoredResponse) -> None:
         if request.method != "POST" or not request.url.path.rstrip("/").endswith("/files"):
             return
@@ -234,6 +255,37 @@ class SpendingCapTransport(httpx2.BaseTransport):
         if wire.form_fields(parts).get("purpose") == "batch" and stored.json.get("id"):
             upload = next((p.data for p in parts if p.is_file), b"")
             self.cap.batch_files[stored.json["id"]] = upload
+
+
+class _SettlingStream(httpx2.SyncByteStream):
+    """Passes a stream through and calls ``settle(body)`` once: with the whole body when it was read
+    to the end, with None when it was closed early or broke (its outcome, and its bill, unknown)."""
+
+    def __init__(self, response: httpx2.Response, settle: Callable[[Optional[bytes]], None]):
+        self._response, self._settle, self._settled = response, settle, False
+        self._lock = threading.Lock()
+
+    def _finish(self, body: Optional[bytes]) -> None:
+        with self._lock:
+            if self._settled:
+                return
+            self._settled = True
+        self._settle(body)
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = []
+        try:
+            for chunk in self._response.iter_raw():
+                chunks.append(chunk)
+                yield chunk
+        except BaseException:
+            self._finish(None)
+            raise
+        self._finish(b"".join(chunks))
+
+    def close(self) -> None:
+        self._response.close()
+        self._finish(None)
 
 
 class RequestRefused(ValueError):
@@ -375,8 +427,10 @@ class ScrubbingTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         response = self.inner.handle_request(request)
         if response.headers.get("content-type", "").startswith("text/event-stream"):
-            return httpx2.Response(response.status_code, headers=response.headers,
-                                   stream=_ScrubbedStream(response), request=request)
+            headers = [(k, rec.scrub_text(v)) for k, v in response.headers.multi_items()
+                       if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+            return httpx2.Response(response.status_code, headers=headers, stream=_ScrubbedStream(response),
+                                   request=request)
         try:
             body = response.read()
         finally:
@@ -395,7 +449,7 @@ class _ScrubbedStream(httpx2.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         pending = b""
-        for chunk in self._response.iter_raw():
+        for chunk in self._response.iter_bytes():  # decoded: a compressed body cannot be scrubbed
             pending += chunk
             *lines, pending = pending.split(b"\n")
             if lines:
