@@ -314,11 +314,12 @@ def responses_cost(body: dict) -> ExpectedCost:
     return _combine(parts, "")
 
 
-def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> ExpectedCost:
-    """Worst-case cost of a normalised request (see recording.normalise_request).
+def expected_cost(request: dict) -> ExpectedCost:
+    """Worst-case cost of a normalised request (see recording.normalise_request), in USD.
 
-    ``uploads`` holds the raw uploaded files by form field. A Batch input file costs nothing to
-    upload; each ``batches.create`` is priced for its input file (see ``SpendingCapTransport``).
+    Uploaded files are counted from the request's ``files`` (one entry per input image or mask).
+    Uploading a file costs nothing; each ``batches.create`` is priced for its input file by
+    ``SpendingCapTransport``, which reads the file (``batch_file_cost``).
     """
     path = request["path"]
     if request["method"] in ("GET", "DELETE"):
@@ -335,8 +336,6 @@ def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> 
     if path.endswith("/images/edits"):
         form = request.get("form", {})
         images = _count_files(request, "image", "image[]", "mask")
-        if uploads is not None and not request.get("files"):
-            images = len(uploads)
         return image_request_cost(str(form.get("model", "")), form, "image edit", prompt=str(form.get("prompt", "")),
                                   input_images=images)
     if path.endswith("/responses"):

@@ -5,7 +5,9 @@ minute and tokens per minute (from the registry) with a sliding 60-second window
 429 as its ``retry-after-ms``/``retry-after`` header asks (the client should have ``max_retries=0``
 so every wait is visible here), stops the whole run on ``insufficient_quota``, a billing limit,
 an authentication problem or the spending cap, saves each image as it arrives (atomically) and
-records it in a manifest, so a second run skips what is already saved.
+records it in a manifest, so a second run skips what is already saved. The output folder is checked
+to take files before the first request; the manifest entry is written before its image, so a run
+killed between the two never pays again for a saved image; a failed save stops the run.
 
 The clock is injected: ``ScaledClock`` runs a simulated minute in a fraction of a second against
 the offline simulator, ``SYSTEM_CLOCK`` is real time.
@@ -344,7 +346,8 @@ class Job:
     def normalised_request(self, model: str) -> dict:
         """The request as ``budget.expected_cost`` reads it."""
         if self.is_edit:
-            return {"method": "POST", "path": "/v1/images/edits", "form": {**self.params(model), "n": "1"}}
+            return {"method": "POST", "path": "/v1/images/edits", "form": {**self.params(model), "n": "1"},
+                    "files": {"image[]": [{"bytes": len(data)} for data in self.images]}}
         return {"method": "POST", "path": GENERATIONS, "json": {**self.params(model), "n": 1}}
 
 

@@ -27,10 +27,11 @@ from PIL import Image
 from ..writes import atomic_write_text, remove_stale_temporaries, scrub, scrub_bytes, scrub_text
 from . import wire
 
-try:  # POSIX; on Windows the lock is an exclusively created file instead
+try:  # POSIX
     import fcntl
-except ImportError:  # pragma: no cover - exercised on Windows only
+except ImportError:  # pragma: no cover - Windows locks a byte of the file instead
     fcntl = None
+    import msvcrt
 
 FORMAT_VERSION = 1
 SIMULATOR = "simulator"
@@ -407,9 +408,10 @@ class WriterLock:
         try:
             if fcntl is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            elif os.path.getsize(self.path):  # pragma: no cover - Windows
-                raise BlockingIOError
-        except BlockingIOError:
+            else:  # pragma: no cover - Windows
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except (BlockingIOError, PermissionError):
             handle.close()
             raise RecordingLocked(f"{self.path.name}: another process is recording or promoting this lesson's "
                                   "recording. Wait for it to finish (or stop it), then try again.") from None

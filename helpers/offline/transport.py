@@ -1,4 +1,5 @@
-"""HTTP transports injected into the OpenAI client: replay, simulate, record, and a spending cap.
+"""HTTP transports injected into the OpenAI client: replay, simulate, record, and for live requests
+the registry checks before sending, the spending cap and the scrubbing of keys and ids.
 
 Each is an ``httpx2.BaseTransport``; ``client.make_client`` chooses and stacks them. Nothing is
 patched globally, so notebooks behave the same under JupyterLab, nbconvert and nbval.
