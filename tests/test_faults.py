@@ -31,7 +31,7 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import budget, bulk, client as client_module, edits, pricing, rebuild, registry, writes
+from helpers import budget, bulk, client as client_module, edits, files, pricing, rebuild, registry, writes
 from helpers.offline import recording as rec
 from helpers.offline import transport
 from helpers.offline.server import serve
@@ -869,3 +869,10 @@ def test_fault_a_stream_read_to_the_end_settles_from_usage_and_one_cut_short_kee
     worst = budget.expected_cost({"method": "POST", "path": "/v1/images/generations",
                                   "json": {**params, "stream": "true"}}).usd
     assert cap.spent_usd - before == pytest.approx(worst) and cap.reserved_usd == 0.0
+
+
+@pytest.mark.parametrize("data, message", [(huge_png(), "pixels"), (b"not an image", "unknown format")])
+def test_bad_input_save_image_reads_the_header_before_decoding(tmp_path, data, message):
+    with pytest.raises(ValueError, match=message):
+        files.save_image(data, "out", output_format="png", folder=tmp_path)
+    assert list(tmp_path.iterdir()) == []
