@@ -61,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         results = [concurrent_overspend(threads, limit, quality) for _ in range(args.trials)]
         largest = max(r["overspend_usd"] for r in results)
         worst = max(worst, largest)
-        print(f"race: {threads} threads, {quality} 1024x1024, cap ${limit:.2f}: sent "
-              f"{min(r['sent'] for r in results)}-{max(r['sent'] for r in results)} per trial ({sum(r['dropped'] for r in results)} dropped by the server's "
-              f"accept queue in all), billed at most "
+        sent = sorted(r["sent"] for r in results)
+        dropped = sum(r["dropped"] for r in results)
+        print(f"race: {threads} threads, {quality} 1024x1024, cap ${limit:.2f}: sent {sent[0]}-{sent[-1]} per trial "
+              f"({dropped} dropped by the server's accept queue in all), billed at most "
               f"${max(r['billed_usd'] for r in results):.4f}, largest overspend ${largest:.4f}")
     print(f"largest overspend under the concurrent test: ${worst:.2f} over the cap ({args.trials} trials each)")
     return 0 if stopped == tried and survived == tried_f and worst == 0.0 else 1

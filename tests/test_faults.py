@@ -816,8 +816,9 @@ KILLED_BULK = textwrap.dedent("""
     body = {"created": 1, "data": [{"b64_json": base64.b64encode(out.getvalue()).decode()}],
             "usage": {"input_tokens": 5, "input_tokens_details": {"text_tokens": 5, "image_tokens": 0},
                       "output_tokens": 272, "total_tokens": 277}}
+    api = httpx2.MockTransport(lambda r: httpx2.Response(200, json=body))
     client = openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
-        http_client=openai.DefaultHttpx2Client(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=body))))
+                           http_client=openai.DefaultHttpx2Client(transport=api))
     kill_after = sys.argv[2]
     def write(path, data):
         writes.atomic_write_bytes(path, data)

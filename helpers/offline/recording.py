@@ -24,7 +24,7 @@ from typing import Any, Iterable, Optional
 
 from PIL import Image
 
-from ..writes import atomic_write_text, remove_stale_temporaries, scrub, scrub_bytes, scrub_text
+from ..writes import atomic_write_text, remove_stale_temporaries, scrub, scrub_text
 from . import wire
 
 try:  # POSIX
@@ -277,8 +277,8 @@ class Recording:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise RecordingError(f"{path}: not a readable JSON recording ({error}). Restore it with "
-                                 f"'git checkout {path.name}' or rebuild it (README, 'Rebuilding recordings').") from None
+            raise RecordingError(f"{path}: not a readable JSON recording ({error}). Restore it with 'git "
+                                 f"checkout {path.name}' or rebuild it (README, 'Rebuilding recordings').") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise RecordingError(f"{path}: not a recording of format {FORMAT_VERSION} (found {found!r})")

@@ -18,6 +18,7 @@ import httpx2
 
 from .. import budget as budget_module
 from .. import edits, registry
+from ..writes import scrub_bytes, scrub_text
 from . import recording as rec
 from . import errors as simulator_errors
 from . import simulator, wire
@@ -342,7 +343,8 @@ class PreSendCheckTransport(httpx2.BaseTransport):
         elif path.endswith("/responses"):
             fields = self._json(body)
             self._served(fields.get("model"), day)
-            tools = [t for t in fields.get("tools") or [] if isinstance(t, dict) and t.get("type") == "image_generation"]
+            tools = [t for t in fields.get("tools") or []
+                     if isinstance(t, dict) and t.get("type") == "image_generation"]
             for tool in tools:
                 self._served(tool.get("model") or registry.IMAGE_TOOL_DEFAULT_MODEL, day)
             if rules:
@@ -428,7 +430,7 @@ class ScrubbingTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         response = self.inner.handle_request(request)
         if response.headers.get("content-type", "").startswith("text/event-stream"):
-            headers = [(k, rec.scrub_text(v)) for k, v in response.headers.multi_items()
+            headers = [(k, scrub_text(v)) for k, v in response.headers.multi_items()
                        if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
             return httpx2.Response(response.status_code, headers=headers, stream=_ScrubbedStream(response),
                                    request=request)
@@ -436,9 +438,9 @@ class ScrubbingTransport(httpx2.BaseTransport):
             body = response.read()
         finally:
             response.close()
-        headers = [(k, rec.scrub_text(v)) for k, v in response.headers.multi_items()
+        headers = [(k, scrub_text(v)) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
-        return httpx2.Response(response.status_code, headers=headers, content=rec.scrub_bytes(body),
+        return httpx2.Response(response.status_code, headers=headers, content=scrub_bytes(body),
                                request=request)
 
 
@@ -454,9 +456,9 @@ class _ScrubbedStream(httpx2.SyncByteStream):
             pending += chunk
             *lines, pending = pending.split(b"\n")
             if lines:
-                yield rec.scrub_bytes(b"\n".join(lines) + b"\n")
+                yield scrub_bytes(b"\n".join(lines) + b"\n")
         if pending:
-            yield rec.scrub_bytes(pending)
+            yield scrub_bytes(pending)
 
     def close(self) -> None:
         self._response.close()
