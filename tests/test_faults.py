@@ -877,3 +877,25 @@ def test_bad_input_save_image_reads_the_header_before_decoding(tmp_path, data, m
     with pytest.raises(ValueError, match=message):
         files.save_image(data, "out", output_format="png", folder=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_input_an_image_model_at_the_top_of_a_responses_call_is_refused_before_sending(live):
+    with pytest.raises(transport.RequestRefused, match="tools\\[\\].model"):
+        live_client().responses.create(model=MINI, input="p", tools=[{"type": "image_generation"}])
+    assert live.sent == 0
+
+
+@pytest.mark.parametrize("tool", [{"quality": "ultra"}, {"size": "999x999"}, {"output_format": "bmp"},
+                                  {"partial_images": 4}])
+def test_bad_input_a_responses_tool_the_registry_knows_is_refused_stops_before_sending(live, tool):
+    with pytest.raises(transport.RequestRefused, match="Source:"):
+        live_client().responses.create(model="gpt-5.5", input="Draw a kite",
+                                       tools=[{"type": "image_generation", "model": MINI, **tool}])
+    assert live.sent == 0
+
+
+def test_bad_input_a_mask_without_alpha_is_refused_before_sending(live):
+    with pytest.raises(edits.EditInputError, match="alpha"):
+        live_client().images.edit(model=MINI, image=("a.png", png((64, 64)), "image/png"), prompt="p",
+                                  mask=("m.png", png((64, 64), mode="RGB"), "image/png"))
+    assert live.sent == 0

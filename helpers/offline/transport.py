@@ -414,6 +414,13 @@ class PreSendCheckTransport(httpx2.BaseTransport):
                     raise edits.EditInputError(f"mask ({part.filename}) must be a PNG with an alpha channel.")
 
     def _responses_rules(self, fields: dict, tools: list[dict], day: dt.date) -> None:
+        record = registry.MODELS.get(fields.get("model")) if isinstance(fields.get("model"), str) else None
+        if record is not None and (record.capabilities is None or not record.capabilities.responses_top_level):
+            hint = " Image models go in tools[].model of an image_generation tool." if record.kind == "image" else ""
+            source = record.capabilities.source if record.capabilities else record.lifecycle.source
+            raise RequestRefused(f"Not sent: the registry says {record.id} cannot be the Responses API model.{hint} "
+                                 f"Source: {source}. If the registry is out of date, send it anyway with "
+                                 f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.")
         prompt, _ = budget_module.responses_prompt(fields)
         for tool in tools:
             self._rules(tool, "tool", day, prompt=prompt or " ", stream=fields.get("stream") is True)
