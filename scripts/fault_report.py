@@ -36,7 +36,8 @@ def test_counts() -> dict[str, tuple[int, int]]:
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "faults.xml"
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "-o", "addopts=",
-                        f"--junitxml={report}", "tests/test_faults.py"], cwd=ROOT, stdout=subprocess.DEVNULL)
+                        f"--junitxml={report}", "tests/test_faults.py"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         cases = ET.parse(report).getroot().iter("testcase")
         counts = {"bad input": [0, 0], "fault": [0, 0]}
         for case in cases:
