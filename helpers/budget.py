@@ -37,17 +37,37 @@ DEFAULT_BUDGET_USD = 1.00
 
 # --- stated bounds where the registry documents no count ---------------------------------------
 # A token of a byte-pair encoding covers at least one UTF-8 byte, so the byte count bounds the
-# number of text tokens from above.
-TEXT_TOKENS_BOUND_NOTE = "text tokens bounded by the prompt's UTF-8 bytes (a token covers at least one byte)"
+# number of text tokens from above; REQUEST_OVERHEAD_TOKENS covers the request's own overhead ([3P]
+# measured about 6 tokens on gpt-image-2,
+# community.openai.com/t/the-half-penny-gpt-image-2-challenge-api-only-gallery/1381388).
+REQUEST_OVERHEAD_TOKENS = 64
+TEXT_TOKENS_BOUND_NOTE = (f"text tokens bounded by the prompt's UTF-8 bytes (a token covers at least one byte) "
+                          f"+ {REQUEST_OVERHEAD_TOKENS} for the request's overhead")
 # Image input tokens per input image or mask: not documented for GPT image models. Bound: four times
 # (high input fidelity) the largest count of the published vision tile rule (85 + 170 x 8 tiles = 1,445).
 INPUT_IMAGE_TOKENS_BOUND = 4 * (85 + 170 * 8)
-# Image output tokens of a model with token rates but no documented count for a quality and size:
-# the largest count any image model in the registry reports for a 1024x1024 image (7,024: gpt-image-2
-# high and gpt-image-2.5-flare max, [3P]), scaled by the image's area.
-OUTPUT_TOKENS_BOUND_PER_MEGAPIXEL = max(
-    max(t.tokens.values()) for t in (registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS, registry.GPT_IMAGE_2_CALCULATOR_TOKENS,
-                                      registry.FLARE_25_OUTPUT_TOKENS))
+# Image output tokens of a model with token rates but no documented count for a quality and size: the
+# largest count any image model in the registry documents, reports or implies (per-image price / image
+# output rate) for that quality at 1024x1024, scaled by the image's area. A quality no table has
+# (xhigh, max, auto) takes the largest count of any quality.
+
+
+def _counts_at_1024(quality: Optional[str]) -> list[int]:
+    counts = []
+    for record in registry.MODELS.values():
+        if record.output_tokens is not None:
+            counts += [t for (q, size), t in record.output_tokens.tokens.items()
+                       if size == "1024x1024" and quality in (None, q)]
+        rate = record.token_prices.image_out if record.token_prices else None
+        if record.per_image_prices is not None and rate:
+            counts += [math.ceil(usd * 1_000_000 / rate) for (q, size), usd in record.per_image_prices.usd.items()
+                       if size == "1024x1024" and quality in (None, q)]
+    return counts
+
+
+def output_tokens_bound_per_megapixel(quality: str) -> int:
+    """Stated bound on image output tokens per 1024x1024 image at ``quality`` (see the comment above)."""
+    return max(_counts_at_1024(quality) or _counts_at_1024(None))
 # The size the bound assumes for size="auto" or an omitted size: the largest standard size.
 AUTO_SIZE_FOR_BOUND = (1536, 1024)
 # Output tokens of a mainline (text) model in a Responses call when the request sets no
@@ -73,6 +93,8 @@ class ExpectedCost:
     usd: Optional[float]
     description: str
     unpriced: tuple[str, ...] = ()
+    # True when a part is priced from a stated bound (an undocumented count), not a documented figure.
+    bounded: bool = False
 
     @property
     def fully_priced(self) -> bool:
@@ -113,8 +135,8 @@ def _area_factor(size: Any) -> float:
 
 
 def text_tokens_bound(text: str) -> int:
-    """An upper bound on the tokens of ``text``: its UTF-8 byte count (see TEXT_TOKENS_BOUND_NOTE)."""
-    return len(text.encode("utf-8"))
+    """An upper bound on the text tokens of a request with ``text``: UTF-8 bytes + overhead (TEXT_TOKENS_BOUND_NOTE)."""
+    return len(text.encode("utf-8")) + REQUEST_OVERHEAD_TOKENS
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -132,6 +154,7 @@ def _strings(value: Any) -> Iterable[str]:
 class _Part:
     usd: Optional[float]
     description: str
+    bounded: bool = False
 
 
 def _image_output(model: str, params: dict, what: str, *, batch: bool) -> _Part:
@@ -149,11 +172,11 @@ def _image_output(model: str, params: dict, what: str, *, batch: bool) -> _Part:
     rates = pricing.token_rates(model, batch=batch)
     if rates is None or rates.image_out is None:
         return _Part(None, f"{detail}: image output price {registry.NOT_FOUND} in the registry")
-    tokens = images * (math.ceil(OUTPUT_TOKENS_BOUND_PER_MEGAPIXEL * _area_factor(size))
-                       + partials * pricing.PARTIAL_IMAGE_TOKENS)
+    per_megapixel = output_tokens_bound_per_megapixel(quality)
+    tokens = images * (math.ceil(per_megapixel * _area_factor(size)) + partials * pricing.PARTIAL_IMAGE_TOKENS)
     return _Part(tokens * rates.image_out / pricing.PER_MILLION,
-                 f"{detail} (output tokens not documented: conservative bound of {tokens:,} tokens, "
-                 f"{OUTPUT_TOKENS_BOUND_PER_MEGAPIXEL:,} per 1024x1024 scaled by area)")
+                 f"{detail} (output tokens not documented: conservative bound of {tokens:,} tokens, the registry's "
+                 f"largest {quality} count, {per_megapixel:,} per 1024x1024, scaled by area)", bounded=True)
 
 
 def _per_million(tokens: int, rate: Optional[float]) -> Optional[float]:
@@ -184,7 +207,7 @@ def _combine(parts: list[_Part], head: str) -> ExpectedCost:
     unpriced = tuple(p.description for p in parts if p.usd is None)
     usd = sum(p.usd for p in priced) if priced else None
     description = head + "; ".join(p.description for p in parts)
-    return ExpectedCost(usd, description, unpriced)
+    return ExpectedCost(usd, description, unpriced, any(p.bounded for p in parts))
 
 
 def image_request_cost(model: str, params: dict, what: str, *, prompt: str = "", input_images: int = 0,
@@ -211,11 +234,14 @@ def batch_file_cost(jsonl: bytes) -> ExpectedCost:
         except (json.JSONDecodeError, UnicodeDecodeError):
             unpriced.append(f"line {number}: not JSON")
             continue
-        if not isinstance(line, dict) or not str(line.get("url", "")).endswith("/images/generations"):
+        url = str(line.get("url", "")) if isinstance(line, dict) else ""
+        if not url.endswith(("/images/generations", "/images/edits")):
             unpriced.append(f"line {number}: {line.get('url') if isinstance(line, dict) else line!r}")
             continue
         body = line.get("body") if isinstance(line.get("body"), dict) else {}
-        cost = image_request_cost(str(body.get("model", "")), body, "batch line", prompt=str(body.get("prompt", "")),
+        edit = url.endswith("/images/edits")
+        cost = image_request_cost(str(body.get("model", "")), body, "batch edit line" if edit else "batch line",
+                                  prompt=str(body.get("prompt", "")), input_images=_json_images(body) if edit else 0,
                                   batch=True)
         if not cost.fully_priced:
             unpriced.append(f"{line.get('custom_id')}: {cost.unpriced[0] if cost.unpriced else cost.description}")
@@ -224,7 +250,7 @@ def batch_file_cost(jsonl: bytes) -> ExpectedCost:
     if unpriced:
         return ExpectedCost(total or None, f"Batch input file with {len(unpriced)} unpriced line(s): {unpriced[0]}",
                             tuple(unpriced))
-    return ExpectedCost(total, f"Batch input file: {count} image generation line(s) at Batch rates, input included")
+    return ExpectedCost(total, f"Batch input file: {count} image line(s) at Batch rates, input included")
 
 
 def batch_models(jsonl: bytes) -> list[str]:
@@ -244,6 +270,13 @@ def batch_models(jsonl: bytes) -> list[str]:
 def _count_files(request: dict, *names: str) -> int:
     files = request.get("files") or {}
     return sum(len(files.get(name) or ()) for name in names)
+
+
+def _json_images(body: dict) -> int:
+    """Input images and mask of an edit's JSON body (registry.EDITS_JSON_BODY: ``images`` and ``mask``)."""
+    images = body.get("images")
+    count = len(images) if isinstance(images, (list, tuple)) else 0
+    return count + (1 if body.get("mask") else 0)
 
 
 def responses_prompt(body: dict) -> tuple[str, int]:
@@ -334,8 +367,9 @@ def expected_cost(request: dict) -> ExpectedCost:
         return image_request_cost(str(body.get("model", "")), body, "image generation",
                                   prompt=str(body.get("prompt", "")))
     if path.endswith("/images/edits"):
-        form = request.get("form", {})
-        images = _count_files(request, "image", "image[]", "mask")
+        # multipart (the SDK) or the JSON body (registry.EDITS_JSON_BODY): the same parameters either way
+        form = request.get("form") or request.get("json") or {}
+        images = _count_files(request, "image", "image[]", "mask") + (0 if request.get("form") else _json_images(form))
         return image_request_cost(str(form.get("model", "")), form, "image edit", prompt=str(form.get("prompt", "")),
                                   input_images=images)
     if path.endswith("/responses"):

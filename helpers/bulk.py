@@ -57,7 +57,7 @@ PROBE_POLL_S = 0.5  # how often requests held behind a probe look again
 
 SAVED, SKIPPED, FAILED, NOT_STARTED = "saved", "skipped", "failed", "not started"
 RETRY, STOP, FAIL = "retry", "stop", "fail"
-STOP_CODES = ("insufficient_quota", "billing_hard_limit_reached")
+STOP_CODES = ("insufficient_quota", "billing_hard_limit_reached", "billing_not_active")
 
 
 # --- clocks ----------------------------------------------------------------------------------
@@ -667,16 +667,43 @@ def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path
 
 # --- Batch API -------------------------------------------------------------------------------
 
+EDITS = "/v1/images/edits"
+BATCH_IMAGE_URLS = (GENERATIONS, EDITS)
+
+
+def _image_reference(ref: Any, what: str) -> dict:
+    if not (isinstance(ref, Mapping) and len(ref) == 1 and isinstance(ref.get("image_url", ref.get("file_id")), str)):
+        raise ValueError(f"{what} must be {{'image_url': <data URL or https URL>}} or {{'file_id': <id>}}, got {ref!r}")
+    return dict(ref)
+
+
 def batch_line(custom_id: str, body: Mapping[str, Any], *, url: str = GENERATIONS) -> dict:
-    """One request of a Batch input file: ``{custom_id, method, url, body}``."""
-    if url != GENERATIONS:
-        raise ValueError(f"the kit builds {GENERATIONS} lines only; a JSON body for /v1/images/edits in Batch "
-                         "is described by a third party and not verified")
+    """One request of a Batch input file: ``{custom_id, method, url, body}``.
+
+    ``url`` is ``/v1/images/generations`` or ``/v1/images/edits``. An edit line takes the official JSON
+    body (``registry.EDITS_JSON_BODY``): ``images`` as a list of ``{"image_url": ...}`` or
+    ``{"file_id": ...}`` (up to the model's input limit) and an optional ``mask`` of the same form,
+    never multipart uploads. Raises ValueError, before anything is sent, for a streamed line, an
+    empty custom_id, or an edit body that is not of that form.
+    """
+    if url not in BATCH_IMAGE_URLS:
+        raise ValueError(f"the kit builds {' and '.join(BATCH_IMAGE_URLS)} lines, not {url!r}")
     if not isinstance(custom_id, str) or not custom_id:
         raise ValueError("custom_id must be a non-empty string: it matches each result to its request")
     if body.get("stream"):
         raise ValueError("Batch requests do not stream; drop stream and partial_images")
-    return {"custom_id": custom_id, "method": "POST", "url": url, "body": dict(body)}
+    body = dict(body)
+    if url == EDITS:
+        if "image" in body or "markup" in body:
+            raise ValueError("an edit line names its inputs in 'images' (a list of {'image_url'|'file_id'}), "
+                             f"not multipart uploads ({registry.EDITS_JSON_BODY.citation})")
+        images = body.get("images")
+        if not isinstance(images, (list, tuple)) or not images:
+            raise ValueError("an edit line needs 'images': a non-empty list of {'image_url'|'file_id'}")
+        body["images"] = [_image_reference(ref, "each of 'images'") for ref in images]
+        if body.get("mask") is not None:
+            body["mask"] = _image_reference(body["mask"], "'mask'")
+    return {"custom_id": custom_id, "method": "POST", "url": url, "body": body}
 
 
 def batch_jsonl(jobs: Sequence[Job], model: str) -> bytes:

@@ -34,6 +34,8 @@ RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "recordi
 PLACEHOLDER_KEY = "offline-placeholder"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OFFLINE_EVENT_DELAY_S = 0.3
+# Pass as extra_headers={SKIP_CHECKS_HEADER: "1"} to send one live call the registry would refuse.
+SKIP_CHECKS_HEADER = transport.SKIP_CHECKS_HEADER
 # A lesson name is a plain file name: nothing it names can resolve outside RECORDINGS_DIR.
 LESSON_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 
@@ -164,3 +166,49 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
         print(describe(setup, replayed))
     return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
                          http_client=openai.DefaultHttpx2Client(transport=inner))
+
+
+def make_async_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
+                      simulator: Optional[Simulator] = None, scenario: Optional[str] = None,
+                      quiet: bool = False) -> openai.AsyncOpenAI:
+    """``make_client`` for ``openai.AsyncOpenAI``: the same modes, recordings, simulator and spending cap.
+
+    Arguments and errors are ``make_client``'s (ModeError for a bad mode or a missing key,
+    ValueError for an unknown scenario). The transports in ``helpers.offline.transport`` serve both
+    clients; only live requests need httpx2's async HTTP transport. Use it with ``await``, e.g.
+    ``image = await client.images.generate(...)`` in a notebook cell.
+    """
+    setup = Setup(mode or current_mode(), lesson, _record_from())
+    if setup.mode not in MODES:
+        raise ModeError(f"mode={setup.mode!r} is not one of {', '.join(MODES)}.")
+    if scenario is not None:
+        if scenario not in ERRORS:
+            raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(ERRORS)}")
+        if setup.mode == "live":
+            setup = Setup("offline", lesson, setup.record_from)
+        elif setup.mode == "record":
+            setup = Setup("record", lesson, "simulator")
+    api_key, base_url = PLACEHOLDER_KEY, OPENAI_BASE_URL
+    replayed: Optional[recording.Recording] = None
+    if setup.mode in ("offline", "replay"):
+        replayed = recording.Recording.load(setup.recording_path)
+        fallback = None
+        if setup.mode == "offline":
+            fallback = transport.SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S,
+                                                    scenario=scenario)
+        inner: httpx2.AsyncBaseTransport = transport.ReplayTransport(
+            replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
+    elif setup.mode == "record" and setup.record_from == "simulator":
+        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator(), scenario=scenario),
+                                             recording.open_for_recording(setup.new_recording_path),
+                                             recording.SIMULATOR, scenario=scenario)
+    else:
+        api_key, base_url = _require_key(), None
+        inner = transport.SpendingCapTransport(httpx2.AsyncHTTPTransport(), budget.kernel_cap())
+        if setup.mode == "record":
+            inner = transport.RecordingTransport(inner, recording.open_for_recording(setup.new_recording_path),
+                                                 recording.OPENAI_API)
+    if not quiet:
+        print(describe(setup, replayed))
+    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
+                              http_client=openai.DefaultAsyncHttpx2Client(transport=inner))

@@ -159,6 +159,26 @@ def output_tokens(model_id: str, quality: str, size: str, *, images: int = 1, pa
     return images * (per_image + partial_images * table.partial_image_tokens)
 
 
+def output_tokens_documented(model_id: str, quality: str, size: str) -> Optional[int]:
+    """Image output tokens for one image of ``model_id`` at an exact ``quality`` and ``size``, from that
+    model's own facts only, or None when it has none (the count must then be labelled simulated).
+
+    In order: the model's output-token table; tokens someone measured for it
+    (``ModelRecord.measured_output_tokens``, [3P]); its own per-image price divided by its own image
+    output rate ([derived], e.g. the gpt-image-2 calculator prices at $30 per 1M). Another model's
+    table is never used, and no figure is scaled to another size or quality.
+    """
+    record = registry.get(model_id)
+    for table in (record.output_tokens, record.measured_output_tokens):
+        if table is not None and (quality, size) in table.tokens:
+            return table.tokens[(quality, size)]
+    price = record.per_image_prices.usd.get((quality, size)) if record.per_image_prices else None
+    rate = record.token_prices.image_out if record.token_prices else None
+    if price is not None and rate:
+        return round(price * PER_MILLION / rate)
+    return None
+
+
 def per_image_price(model_id: str, quality: str, size: str) -> Optional[float]:
     table = registry.get(model_id).per_image_prices
     if table is None:

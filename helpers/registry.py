@@ -11,8 +11,11 @@ come from"). Tags: [OAI] an official OpenAI page, [SDK] the pinned ``openai`` pa
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
-from dataclasses import dataclass, field, replace
+import re
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Mapping, Optional
 
 AS_OF = "2026-11-29"
@@ -89,6 +92,61 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
+class SizeRule:
+    """The rule for arbitrary ``WIDTHxHEIGHT`` sizes (pixels), with its source.
+
+    ``max_pixels`` is the pixel budget: the documented maximum resolution's area. Sizes with more
+    pixels than ``experimental_above`` are accepted but documented as experimental.
+    """
+
+    source: Source
+    multiple_of: int
+    min_aspect: float  # width / height, lowest accepted
+    max_aspect: float
+    max_long_edge: int
+    max_short_edge: int
+    max_pixels: int
+    experimental_above: tuple[int, int]
+
+    def problem(self, width: int, height: int) -> Optional[str]:
+        """Why ``width x height`` breaks the rule (one sentence naming the size), or None when it fits."""
+        size = f"{width}x{height}"
+        if width <= 0 or height <= 0:
+            return f"Invalid size '{size}': width and height must be positive."
+        if width % self.multiple_of or height % self.multiple_of:
+            return f"Invalid size '{size}': width and height must both be divisible by {self.multiple_of}."
+        if not self.min_aspect <= width / height <= self.max_aspect:
+            return (f"Invalid size '{size}': the aspect ratio must be between 1:{round(1 / self.min_aspect)} and "
+                    f"{round(self.max_aspect)}:1.")
+        if max(width, height) > self.max_long_edge or min(width, height) > self.max_short_edge \
+                or width * height > self.max_pixels:
+            return (f"Invalid size '{size}': the maximum supported resolution is "
+                    f"{self.max_long_edge}x{self.max_short_edge} ({self.max_pixels:,} pixels).")
+        return None
+
+    def experimental(self, width: int, height: int) -> bool:
+        """True above the documented non-experimental resolution (by pixel count)."""
+        return width * height > self.experimental_above[0] * self.experimental_above[1]
+
+
+ARBITRARY_SIZE_RULE = SizeRule(
+    Source("[SDK] openai 3.52.0, openai/types/image_generate_params.py size docstring: \"Width and height must "
+           "both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions "
+           "above 2560x1440 are experimental, and the maximum supported resolution is 3840x2160.\" The pixel "
+           "budget is that maximum's area, 3840 x 2160 = 8,294,400 pixels [derived]; the model's other "
+           "\"current pixel and edge limits\": not found", as_of="2026-11-29"),
+    multiple_of=16, min_aspect=1 / 3, max_aspect=3.0, max_long_edge=3840, max_short_edge=2160,
+    max_pixels=3840 * 2160, experimental_above=(2560, 1440),
+)
+
+
+def parse_size(size: object) -> Optional[tuple[int, int]]:
+    """(width, height) from a ``"WIDTHxHEIGHT"`` string, else None."""
+    match = re.fullmatch(r"(\d{1,5})x(\d{1,5})", size) if isinstance(size, str) else None
+    return (int(match[1]), int(match[2])) if match else None
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a model accepts. ``None`` in a field means the reference found no statement."""
 
@@ -113,6 +171,27 @@ class Capabilities:
     prompt_max_chars: int = 32000
     # Sources for single fields (e.g. "batch", "transparent_background"); ``source`` covers the rest.
     field_sources: Mapping[str, Source] = field(default_factory=dict)
+    # The rule arbitrary sizes follow where ``arbitrary_sizes`` is True (its source is on the rule).
+    size_rule: Optional[SizeRule] = None
+
+    def size_problem(self, size: object) -> Optional[str]:
+        """Why the API would refuse ``size`` for this model, or None (also None where nothing is known).
+
+        The one place the size rules live: the pre-send checks, the Responses tool builder and the
+        simulator all ask here. ``None`` and ``"auto"`` are left to the model's ``sizes`` list.
+        """
+        if size is None or (self.sizes is not None and size in self.sizes):
+            return None
+        if size == "auto":
+            return None if self.sizes is None else f"Invalid size 'auto': supported sizes are {', '.join(self.sizes)}."
+        parsed = parse_size(size)
+        if parsed is None:
+            return f"Invalid size {size!r}: give the size as 'WIDTHxHEIGHT' or 'auto'."
+        if self.arbitrary_sizes is False:
+            return f"Invalid size '{size}': supported sizes are {', '.join(self.sizes or ())}."
+        if self.size_rule is not None:
+            return self.size_rule.problem(*parsed)
+        return None
 
     def source_of(self, name: str) -> Source:
         """The source of one capability field: its own where it has one, else the record's."""
@@ -178,6 +257,8 @@ class ModelRecord:
     rate_limits: Optional[RateLimits] = None
     batch_prices: Optional[BatchPrices] = None
     snapshot_of: Optional[str] = None
+    # Output tokens that someone measured (not a published table), at sizes the table lacks.
+    measured_output_tokens: Optional[OutputTokenTable] = None
 
     def status_on(self, day: _dt.date) -> str:
         return self.lifecycle.status_on(day)
@@ -288,6 +369,15 @@ GPT_IMAGE_2_CALCULATOR_TOKENS = OutputTokenTable(
 )
 
 
+GPT_IMAGE_2_MEASURED_TOKENS = OutputTokenTable(
+    Source("[3P] measured in a forum thread (gpt-image-2, low quality, flexible sizes): 960x720 = 130 and "
+           "976x704 = 129 output tokens",
+           "https://community.openai.com/t/the-half-penny-gpt-image-2-challenge-api-only-gallery/1381388",
+           "2026-11-29"),
+    {("low", "960x720"): 130, ("low", "976x704"): 129},
+)
+
+
 FLARE_25_OUTPUT_TOKENS = OutputTokenTable(
     Source("[3P] sanand0 blog (2026-09-26) citing cellcog.ai: gpt-image-2.5-flare output tokens at 1024x1024",
            "https://github.com/sanand0/blog/blob/main/posts/2026/quality-levels-of-gpt-image-2.5-flare.md",
@@ -348,7 +438,7 @@ _FLARE_25 = Capabilities(
     source=Source("[OAI] gpt-image-2.5-flare model page; [SDK] image_generate_params.py quality/size docstrings"),
     sizes=STANDARD_SIZES, arbitrary_sizes=True, qualities=EXTENDED_QUALITIES, output_formats=RASTER_FORMATS,
     transparent_background="yes", input_fidelity=None, masks=True, streaming=True, batch=False,
-    responses_top_level=False, image_tool_model=True,
+    responses_top_level=False, image_tool_model=True, size_rule=ARBITRARY_SIZE_RULE,
     field_sources={"batch": Source(
         '[OAI] gpt-image-2.5-flare page: "Batch: Not supported". Conflict: [3P] AIHubMix (2026-11-05) says '
         "2.5 has Batch; kept as not supported until checked live", _MODEL_PAGE.format("gpt-image-2.5-flare"),
@@ -358,7 +448,7 @@ _SUNBURST_25 = Capabilities(
     source=Source("[SDK] image_generate_params.py quality/size docstrings; Batch support not found"),
     sizes=STANDARD_SIZES, arbitrary_sizes=True, qualities=EXTENDED_QUALITIES, output_formats=RASTER_FORMATS,
     transparent_background="yes", input_fidelity=None, masks=True, streaming=True, batch=None,
-    responses_top_level=False, image_tool_model=True,
+    responses_top_level=False, image_tool_model=True, size_rule=ARBITRARY_SIZE_RULE,
 )
 _GEN_26 = Capabilities(
     source=Source(
@@ -388,7 +478,7 @@ _GPT_IMAGE_2_CAPS = Capabilities(
     ),
     sizes=SIZES_WITH_AUTO, arbitrary_sizes=True, qualities=GPT_IMAGE_QUALITIES, output_formats=RASTER_FORMATS,
     transparent_background="no", input_fidelity=(), masks=True, streaming=True, batch=True,
-    responses_top_level=False, image_tool_model=True,
+    responses_top_level=False, image_tool_model=True, size_rule=ARBITRARY_SIZE_RULE,
     field_sources={"transparent_background": Source(
         '[3P] apiyi (2026-10-15): switched off 2026-09-30; background="transparent" now returns 400 '
         '"Transparent background is not supported for this model." (the SDK docstring still says preview)',
@@ -508,6 +598,7 @@ def _build() -> dict[str, ModelRecord]:
                 SRC_GUIDE_COSTS, _grid((0.006, 0.005, 0.005, 0.053, 0.041, 0.041, 0.211, 0.165, 0.165))
             ),
             output_tokens=GPT_IMAGE_2_CALCULATOR_TOKENS,
+            measured_output_tokens=GPT_IMAGE_2_MEASURED_TOKENS,
             rate_limits=None,
             batch_prices=BatchPrices(
                 Source("[3P] GPT Image 2 report (2026-07-10): half of standard"),
@@ -571,6 +662,7 @@ def _build() -> dict[str, ModelRecord]:
                 capabilities=base.capabilities, token_prices=base.token_prices,
                 per_image_prices=base.per_image_prices, output_tokens=base.output_tokens,
                 rate_limits=base.rate_limits, batch_prices=base.batch_prices, snapshot_of=alias,
+                measured_output_tokens=base.measured_output_tokens,
             )
         )
     for dalle in ("dall-e-2", "dall-e-3"):
@@ -598,33 +690,148 @@ SRC_GPT5_SHUTDOWN = Source("[OAI] deprecations page: gpt-5 and o3 shut down 2026
                            _DEPRECATIONS, "2026-11-29")
 
 
+SRC_SDK_CHAT_DEPRECATED = Source(
+    '[SDK] openai 3.52.0, openai/types/shared/chat_model.py "Deprecated values" (announced shutdown dates)',
+    as_of="2026-11-29")
+# The SDK's deprecated list is a notice: the pinned SDK's release (openai 3.52.0, uploaded 2026-11-16 per
+# the facts update, row 26) is the latest day the notice can have been given; the notice date itself: not found.
+SDK_NOTICE_BY = "2026-11-16"
+SRC_SDK_CHAT_MODEL_LIST = Source(
+    "[SDK] openai 3.52.0, openai/types/shared/chat_model.py (listed, not in its deprecated values)",
+    as_of="2026-11-29")
+# The SDK's mainline models of the gpt-5 family and newer, the ones the guide says "should support
+# the image generation tool". Left out: the -chat-latest and -codex aliases (their shutdown dates,
+# 2026-07-23 and 2026-08-10 in the SDK, have passed) and gpt-5.1-mini ("Not a supported model ID").
+# (alias, snapshots, announced shutdown date or None, successors)
+_MAINLINE_FAMILY: tuple[tuple[str, tuple[str, ...], Optional[str], tuple[str, ...]], ...] = (
+    ("gpt-6-astra", (), None, ()),
+    ("gpt-6.1-terra", (), None, ()),
+    ("gpt-6-sol", (), None, ()),
+    ("gpt-6-luna", (), None, ()),
+    ("gpt-5.6-sol", (), None, ()),
+    ("gpt-5.6-terra", (), None, ()),
+    ("gpt-5.6-luna", (), None, ()),
+    ("gpt-5.4", (), None, ()),
+    ("gpt-5.4-mini", ("gpt-5.4-mini-2026-03-17",), None, ()),
+    ("gpt-5.4-nano", ("gpt-5.4-nano-2026-03-17",), "2027-04-01", ()),
+    ("gpt-5.2", ("gpt-5.2-2025-12-11",), None, ()),
+    ("gpt-5.2-pro", ("gpt-5.2-pro-2025-12-11",), None, ()),
+    ("gpt-5.1", ("gpt-5.1-2025-11-13",), "2027-04-01", ()),
+    ("gpt-5-mini", ("gpt-5-mini-2025-08-07",), "2026-12-11", ()),
+    ("gpt-5-nano", ("gpt-5-nano-2025-08-07",), "2026-12-11", ()),
+)
+
+
 def _mainline_models() -> list[ModelRecord]:
-    """Mainline (text) models that can sit at the top level of a Responses call with the image tool."""
+    """Mainline (text) models that can sit at the top level of a Responses call with the image tool.
+
+    Token prices are "not found" except where a source gives them (gpt-5.5, [3P]); shutdown dates
+    are the SDK's announced ones; successors only where the deprecations page names one.
+    """
     caps = Capabilities(
         source=SRC_GUIDE_TOP_LEVEL, sizes=None, arbitrary_sizes=None, qualities=None, output_formats=None,
         transparent_background=None, input_fidelity=None, masks=None, streaming=True, batch=None,
         responses_top_level=True, image_tool_model=False,
     )
-    return [
+    gpt5 = Lifecycle(source=SRC_GPT5_SHUTDOWN, deprecated_on=SDK_NOTICE_BY, shutdown_date="2026-12-11",
+                     successors=("gpt-6.1-sol",))
+    records = [
         ModelRecord(
             id="gpt-5.5", kind="mainline",
             description="Mainline model for the Responses lessons (not in the SDK's deprecated list).",
             lifecycle=_active(SRC_SDK_CHAT_MODEL), capabilities=caps, token_prices=_GPT_55_TOKENS,
         ),
+        ModelRecord(id="gpt-5.5-2026-04-23", kind="mainline", description="Dated snapshot of gpt-5.5.",
+                    lifecycle=_active(SRC_SDK_CHAT_MODEL), capabilities=caps, token_prices=_GPT_55_TOKENS,
+                    snapshot_of="gpt-5.5"),
         ModelRecord(
             id="gpt-5", kind="mainline", description="Mainline model; shuts down 2026-12-11.",
-            lifecycle=Lifecycle(source=SRC_GPT5_SHUTDOWN, shutdown_date="2026-12-11", successors=("gpt-6.1-sol",)),
-            capabilities=caps, token_prices=None,
+            lifecycle=gpt5, capabilities=caps, token_prices=None,
         ),
+        ModelRecord(id="gpt-5-2025-08-07", kind="mainline", description="Dated snapshot of gpt-5.",
+                    lifecycle=gpt5, capabilities=caps, token_prices=None, snapshot_of="gpt-5"),
         ModelRecord(
             id="gpt-6.1-sol", kind="mainline", description="Mainline model; the named replacement for gpt-5.",
             lifecycle=_active(Source("[SDK] openai 3.57.0 types/shared/chat_model.py", as_of="2026-11-29")),
             capabilities=caps, token_prices=None,
         ),
     ]
+    for alias, snapshots, shutdown, successors in _MAINLINE_FAMILY:
+        life = (Lifecycle(source=SRC_SDK_CHAT_DEPRECATED, deprecated_on=SDK_NOTICE_BY, shutdown_date=shutdown,
+                          successors=successors)
+                if shutdown else _active(SRC_SDK_CHAT_MODEL_LIST))
+        records.append(ModelRecord(id=alias, kind="mainline", description="Mainline model (gpt-5 family or newer).",
+                                   lifecycle=life, capabilities=caps, token_prices=None))
+        records += [ModelRecord(id=snap, kind="mainline", description=f"Dated snapshot of {alias}.", lifecycle=life,
+                                capabilities=caps, token_prices=None, snapshot_of=alias) for snap in snapshots]
+    return records
 
 
-MODELS: Mapping[str, ModelRecord] = _build()
+def mainline_models() -> list[ModelRecord]:
+    """Mainline records (aliases and dated snapshots): the models a Responses call may put at its top level."""
+    return [m for m in MODELS.values() if m.kind == "mainline"]
+
+
+# Reviewed live observations, tagged [LIVE <date>]: written only by ``python -m helpers.verify_facts --fold``
+# after a person has read the check's report, and applied over the records above.
+OBSERVATIONS_PATH = Path(__file__).with_name("observations.json")
+CAPABILITY_FIELDS = frozenset(f.name for f in fields(Capabilities)) - {"source", "field_sources"}
+
+
+def _observed(record: ModelRecord, entry: Mapping, source: Source) -> ModelRecord:
+    fact, value = entry["fact"], entry["value"]
+    if fact == "lifecycle.shutdown_date":
+        life = record.lifecycle
+        if value is None:
+            return replace(record, lifecycle=replace(life, shutdown_date=None, source=source))
+        _dt.date.fromisoformat(value)
+        # An announced shutdown date means "deprecated" (deprecations page); when the notice date is not
+        # known, the day it was observed is the latest it can be.
+        deprecated_on = life.deprecated_on or entry["observed_on"]
+        return replace(record, lifecycle=replace(life, shutdown_date=value, deprecated_on=deprecated_on, source=source))
+    if fact == "output_tokens":
+        old, key = record.output_tokens, (entry["quality"], entry["size"])
+        cited = replace(source, citation=f"{source.citation}: {key[0]} {key[1]} = {int(value)}"
+                        + (f"; other cells: {old.source.citation}" if old else ""))
+        tokens = {**(old.tokens if old else {}), key: int(value)}
+        return replace(record, output_tokens=OutputTokenTable(cited, tokens) if old is None
+                       else replace(old, source=cited, tokens=tokens))
+    name = fact.removeprefix("capabilities.")
+    if fact.startswith("capabilities.") and name in CAPABILITY_FIELDS and record.capabilities is not None:
+        caps = record.capabilities
+        value = tuple(value) if isinstance(value, list) else value
+        return replace(record, capabilities=replace(caps, **{name: value},
+                                                    field_sources={**caps.field_sources, name: source}))
+    raise ValueError(f"observation {entry!r}: {record.id} has no fact {fact!r} the registry can take from a live check")
+
+
+def apply_observations(records: Mapping[str, ModelRecord], entries: list) -> dict[str, ModelRecord]:
+    """The records with reviewed live observations laid over them, each fact sourced ``[LIVE <date>] ...``.
+
+    An entry is ``{"model", "fact", "value", "observed_on", "observation"}`` (plus ``"quality"`` and
+    ``"size"`` for ``"output_tokens"``); facts: ``"lifecycle.shutdown_date"``, ``"output_tokens"``,
+    ``"capabilities.<field>"``. A dated snapshot follows its alias. Raises ValueError for an entry the
+    registry cannot apply (unknown model or fact, a date that is not ISO).
+    """
+    out = dict(records)
+    for entry in entries:
+        if entry.get("model") not in out:
+            raise ValueError(f"observation {entry!r}: the registry has no model {entry.get('model')!r}")
+        source = Source(f"[LIVE {entry['observed_on']}] {entry['observation']}", as_of=entry["observed_on"])
+        for model_id in [entry["model"], *(r.id for r in out.values() if r.snapshot_of == entry["model"])]:
+            out[model_id] = _observed(out[model_id], entry, source)
+    return out
+
+
+def read_observations(path: Path = OBSERVATIONS_PATH) -> list:
+    """The entries of an observations file (a JSON list); no file means none. Raises ValueError otherwise."""
+    entries = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    if not isinstance(entries, list):
+        raise ValueError(f"{path} must hold a JSON list of observations")
+    return entries
+
+
+MODELS: Mapping[str, ModelRecord] = apply_observations(_build(), read_observations())
 
 # The Responses image_generation tool's default model ([SDK] tool_param.py:371-372).
 IMAGE_TOOL_DEFAULT_MODEL = "gpt-image-2.6-sunburst"
@@ -753,7 +960,7 @@ def served_image_models(day: _dt.date) -> list[ModelRecord]:
 
 
 def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = os.environ) -> str:
-    """The image model the lessons use on ``day`` (default: the registry's as-of date).
+    """The image model the lessons use on ``day`` (default: ``kit_day()``, so live mode follows the calendar).
 
     ``COOKBOOK_IMAGE_MODEL`` wins when set. Otherwise ``LESSON_IMAGE_MODEL`` while it is served, and
     from its shutdown date on its budget-lane successor (the first served successor; see
@@ -763,8 +970,23 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     if override:
         get(override)
         return override
-    model = on(LESSON_IMAGE_MODEL, day or as_of_day())
+    model = on(LESSON_IMAGE_MODEL, day or kit_day(env=env))
     return LESSON_IMAGE_MODEL if model.served else (model.successor or LESSON_IMAGE_MODEL)
+
+
+def calendar_notice(today_: _dt.date, as_of: Optional[_dt.date] = None) -> Optional[str]:
+    """What changed between the registry's as-of date and ``today_`` for the lessons' model, or None.
+
+    Offline answers describe the as-of date; a learner reading them later should know that the
+    lessons' model has since shut down and which model live mode now uses. Shape: one sentence.
+    """
+    as_of = as_of or as_of_day()
+    life = get(LESSON_IMAGE_MODEL).lifecycle
+    shutdown = life.shutdown()
+    if shutdown is None or not as_of < shutdown <= today_:
+        return None
+    return (f"These recordings describe {as_of}; since then {LESSON_IMAGE_MODEL} shut down on "
+            f"{life.shutdown_date}; live, the lessons use {lesson_image_model(today_, env={})}.")
 
 
 def rate_limits(model_id: str, tier: int) -> Optional[tuple[int, int]]:

@@ -155,12 +155,20 @@ def first_image(response: Any) -> str:
     raise ImageCallFailed(f"Image call {call.id} ended with status '{call.status}' and no image: {reason}", call)
 
 
-def image_tool(**params: Any) -> dict:
+# Observed 400 for a streamed call whose tool asks for no partial images,
+# https://github.com/QuantumNous/new-api/issues/1234 (2025-06-16).
+STREAM_NEEDS_PARTIALS = "Streaming must have non-zero partial images."
+
+
+def image_tool(*, for_stream: bool = False, **params: Any) -> dict:
     """The ``image_generation`` tool spec, checked against the tool model's registry capabilities.
 
     Leave out ``model`` and the API picks its own default (``registry.IMAGE_TOOL_DEFAULT_MODEL``);
     the spec is then checked against that model. Values the registry marks as not found are
-    accepted, since there is nothing to check them against.
+    accepted, since there is nothing to check them against. Sizes follow the model's registry size
+    rule (``Capabilities.size_problem``), the same one the simulator applies. ``for_stream=True``
+    checks the spec for a ``stream=True`` call, which the API refuses without ``partial_images``
+    of 1 or more. Raises ToolSpecError before anything is sent.
     """
     unknown = sorted(set(params) - TOOL_PARAMS)
     if unknown:
@@ -180,6 +188,9 @@ def image_tool(**params: Any) -> dict:
     if found:
         raise ToolSpecError(found[0])
     partials = params.get("partial_images")
+    if for_stream and not partials:
+        raise ToolSpecError(f"A streamed call needs partial_images of 1 or more: the API answers 400 "
+                            f"\"{STREAM_NEEDS_PARTIALS}\" (observed, https://github.com/QuantumNous/new-api/issues/1234).")
     if partials is not None:
         low, high = caps.partial_images_range
         if not isinstance(partials, int) or not low <= partials <= high:
@@ -222,6 +233,10 @@ def _check_size(size: Any, caps: registry.Capabilities, model: str) -> None:
     if caps.arbitrary_sizes is False or not isinstance(size, str) or not _SIZE.fullmatch(size):
         listed = ", ".join(caps.sizes) if caps.sizes else "WIDTHxHEIGHT"
         raise ToolSpecError(f"{model} does not support size={size!r}; it supports: {listed}.")
+    problem = caps.size_problem(size)
+    if problem is not None:
+        source = caps.size_rule.source if caps.size_rule else caps.source
+        raise ToolSpecError(f"{model}: {problem} (source: {source.citation})")
 
 
 def _check_fidelity(value: Any, caps: registry.Capabilities, model: str) -> None:

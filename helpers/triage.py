@@ -6,10 +6,14 @@ because several publicly observed error bodies carry only a message. The model a
 is read back from the request itself, so advice can quote the registry's values for that model.
 
 Kinds (``Diagnosis.kind``): ``invalid_api_key``, ``missing_api_key``, ``org_not_verified``,
-``permission_denied``, ``rate_limit``, ``insufficient_quota``, ``billing_hard_limit``,
-``moderation_blocked``, ``input_fidelity_unsupported``, ``invalid_parameter``, ``model_shut_down``,
-``model_not_found``, ``not_found``, ``server_error``, ``connection``, ``timeout``,
-``recording_mismatch``, ``budget_exceeded`` and ``unrecognised``.
+``project_model_access``, ``permission_denied``, ``rate_limit``, ``insufficient_quota``,
+``project_spend_limit``, ``billing_not_active``, ``billing_hard_limit``, ``moderation_blocked``,
+``input_fidelity_unsupported``, ``invalid_parameter``, ``wrong_responses_model``,
+``model_shut_down``, ``model_not_found``, ``not_found``, ``server_error``, ``connection``,
+``timeout``, ``recording_mismatch``, ``budget_exceeded`` and ``unrecognised``.
+
+The HTTP status a diagnosis names is always the status the error came with (a message that
+mentions a rate limit is not reported as a 429 unless it was one).
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ from .client import ModeError
 from .offline.recording import RecordingMismatch
 
 KINDS = (
-    "invalid_api_key", "missing_api_key", "org_not_verified", "permission_denied", "rate_limit",
-    "insufficient_quota", "billing_hard_limit", "moderation_blocked", "input_fidelity_unsupported",
+    "invalid_api_key", "missing_api_key", "org_not_verified", "project_model_access", "permission_denied",
+    "rate_limit", "insufficient_quota", "project_spend_limit", "billing_not_active", "billing_hard_limit",
+    "moderation_blocked", "input_fidelity_unsupported",
     "invalid_parameter", "wrong_responses_model", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
     "timeout", "recording_mismatch", "budget_exceeded", "unrecognised",
 )
@@ -53,12 +58,24 @@ SRC_BILLING = ("observed body, https://github.com/dfinke/PowerShellAI/issues/127
                "https://github.com/all-in-aigc/aiwallpaper/issues/2")
 SRC_RATE = "observed 429 message, https://github.com/receptron/mulmocast-cli/issues/477 (gpt-image-1, Tier 1)"
 SRC_MODERATION = ("observed 400 body, https://github.com/ucx0204/CarrotMangaTranslator/issues/122; "
-                  "moderation_details per [SDK] openai/types/responses/response_output_item.py")
+                  "moderation_details per [SDK] openai/types/responses/response_output_item.py; the older code "
+                  "content_policy_violation for the same refusal, as listed in issue #11")
+SRC_PROJECT_ACCESS = ("observed 403 body (type invalid_request_error, code model_not_found), "
+                      "https://github.com/Aider-AI/aider/issues/604 (2024-05-16); also "
+                      "https://github.com/cursor/cursor/issues/2953 (2025-03-31)")
+SRC_PROJECT_SPEND = ("429 insufficient_quota with code project_spend_limit_exceeded, as listed in issue #11 "
+                     "(no public body in the kit's reference)")
+SRC_BILLING_NOT_ACTIVE = ("observed 429 body (type and code billing_not_active), "
+                          "https://github.com/BerriAI/litellm/issues/2743 (2024-03-29)")
 SRC_FIDELITY = ("observed 400 message, https://github.com/lobehub/lobehub/pull/9920; "
                 "[SDK] openai/types/image_edit_params.py:71-77")
 SRC_PARAMS = "[SDK] openai 3.52.0, openai/types/image_generate_params.py and image_edit_params.py"
-SRC_SHUT_DOWN = ("400 status reported, https://github.com/learnpack/learnpack/issues/2078 (exact body not "
-                 "found); lifecycle from the kit's registry")
+# Both publicly observed shapes of a model that is not served, cited next to each other.
+SRC_SHUT_DOWN = ("observed 404 model_not_found \"The model `<id>` has been deprecated, learn more here: "
+                 "https://platform.openai.com/docs/deprecations\", https://github.com/mem0ai/mem0/issues/1441 "
+                 "(2024-06-22); observed 400 from the Responses tool, type image_generation_user_error, code "
+                 "invalid_value, param tools, \"The model '<id>' does not exist.\", "
+                 "https://github.com/openai/codex/issues/25965 (2026-06-02); lifecycle from the kit's registry")
 SRC_KEY = "[SDK] openai 3.52.0, openai/_client.py (401 -> AuthenticationError)"
 SRC_RECORDING = "the kit: helpers/offline/recording.py (replay mode is strict; offline mode falls back to the simulator)"
 SRC_BUDGET = "the kit: helpers/budget.py (COOKBOOK_BUDGET_USD, checked before anything is sent)"
@@ -116,6 +133,25 @@ def _model_in_text(text: str) -> Optional[str]:
         if match:
             found.append((match.start(), -len(model_id), model_id))
     return min(found)[2] if found else None
+
+
+def _request_fields(request: Any) -> dict:
+    try:
+        content = request.content
+        fields = json.loads(content or b"{}") if not request.headers.get("content-type", "").startswith(
+            "multipart/form-data") else {}
+    except Exception:  # a streamed body never read, or not JSON
+        return {}
+    return fields if isinstance(fields, dict) else {}
+
+
+def _top_level_model(error: BaseException) -> Optional[str]:
+    """The top-level ``model`` of a Responses request that carried an image_generation tool, else None."""
+    request = getattr(error, "request", None)
+    fields = _request_fields(request) if request is not None else {}
+    tools = [t for t in fields.get("tools") or () if isinstance(t, dict) and t.get("type") == "image_generation"]
+    model = fields.get("model")
+    return model if tools and isinstance(model, str) else None
 
 
 def _model_in_request(request: Any) -> Optional[str]:
@@ -200,7 +236,7 @@ def _successor_text(model: str, day: Optional[dt.date] = None) -> str:
     found = registry.on(model, day or registry.kit_day())
     life = found.record.lifecycle
     when = f"shut down on {life.shutdown_date}" if found.status == registry.SHUT_DOWN else found.status
-    successors = " or ".join(life.successors) or registry.NOT_FOUND
+    successors = " or ".join(life.successors) or f"{registry.NOT_FOUND} in the registry"
     return (f"The registry lists {model} as {when}; successor: {successors}. "
             f"{life.note} (source: {life.source})").replace("  ", " ")
 
@@ -244,10 +280,25 @@ def diagnose(error: BaseException) -> Diagnosis:
     model = request_model(error)
     shown_model = model or "the model"
 
+    if code == "project_spend_limit_exceeded":
+        return Diagnosis(
+            "project_spend_limit", "The project's own spend limit is reached",
+            f"HTTP {status or 429} insufficient_quota with code project_spend_limit_exceeded: this project spent "
+            "up to the budget set for it; the organization may still have credit.",
+            "Do not retry: raise the project's budget under the project's limits (Settings > Project > Limits), "
+            f"or use a key from another project. Organization limits: {LIMITS_PAGE}.", SRC_PROJECT_SPEND)
+    if "billing_not_active" in (code, kind_type) or "account is not active" in lowered:
+        return Diagnosis(
+            "billing_not_active", "Billing is not active for this account",
+            f"HTTP {status or 429} billing_not_active: a billing problem, not a rate limit; retrying cannot help "
+            "(the kit's bulk runs stop on it).",
+            f"Check the payment method and any unpaid invoice at {BILLING_PAGE}, then try again.",
+            SRC_BILLING_NOT_ACTIVE)
     if "insufficient_quota" in (code, kind_type) or "exceeded your current quota" in lowered:
         return Diagnosis(
             "insufficient_quota", "Out of quota: a billing problem, not a rate limit",
-            "HTTP 429 like a rate limit, but code insufficient_quota: the account has no credit or plan left.",
+            f"HTTP {status or 429} like a rate limit, but code insufficient_quota: the account has no credit or "
+            "plan left.",
             f"Do not retry: add credit or raise the limit at {BILLING_PAGE}, then try again.", SRC_QUOTA)
     if code == "billing_hard_limit_reached" or "billing hard limit" in lowered:
         return Diagnosis(
@@ -267,21 +318,37 @@ def diagnose(error: BaseException) -> Diagnosis:
             f"HTTP {status or 403}: GPT Image models may need API Organization Verification before use.",
             f"Verify at {VERIFY_PAGE}. Access can take up to 15 minutes to propagate after verifying; if it "
             "still fails, create a new API key (a new key often clears a stale 'not verified' state).", SRC_ORG)
-    if code == "moderation_blocked" or "safety system" in lowered:
+    project = re.search(r"project `?([\w-]+)`? does not have access to model `?([\w.:-]+)`?", message, re.I)
+    if project:
+        named = project[2]
+        record = _known(named)
+        alias = (record.snapshot_of or named) if record else named
+        snapshots = [m.id for m in registry.MODELS.values() if m.snapshot_of == alias]
+        both = " and ".join([alias] + snapshots) if snapshots else named
+        return Diagnosis(
+            "project_model_access", f"The project is not allowed to use {named}",
+            f"HTTP {status or 403} model_not_found, but not a misspelling: the project's model allow-list does "
+            "not include this model.",
+            f"Allow it under the project's limits (Settings > Project > Limits > model usage), listing both "
+            f"the alias and the dated snapshot ({both}); or use a key from a project that allows it.",
+            SRC_PROJECT_ACCESS)
+    if code in ("moderation_blocked", "content_policy_violation") or "safety system" in lowered:
         details = _body(error).get("moderation_details") or {}
         categories = ", ".join(details.get("categories") or ()) or _violations(message) or registry.NOT_FOUND
-        stage = details.get("moderation_stage") or registry.NOT_FOUND
+        stage = details.get("moderation_stage")
+        where = f"at the {stage} stage" if stage else "stage not given (only Responses tool errors carry it)"
         return Diagnosis(
             "moderation_blocked", "Blocked by the safety system",
-            f"HTTP 400 moderation_blocked: categories {categories}, at the {stage} stage.",
+            f"HTTP {status or 400} {code or 'moderation_blocked'}: categories {categories}, {where}.",
             "Do not resend the same prompt: rephrase it (or change the input image). If you believe it is a "
             "mistake, contact help.openai.com with the request ID from the message.", SRC_MODERATION)
-    if status == 429 or code == "rate_limit_exceeded" or "rate limit" in lowered:
+    if status == 429 or code == "rate_limit_exceeded" or (status is None and "rate limit" in lowered):
         wait = retry_after_seconds(error)
         wait_text = f"The server asks you to wait {wait:g} s (Retry-After). " if wait is not None else ""
+        shown_status = f"HTTP {status}" if status else "No HTTP status"
         return Diagnosis(
             "rate_limit", "Rate limit: too many images per minute for your usage tier",
-            "HTTP 429: the organization sent more images or tokens per minute than its tier allows. "
+            f"{shown_status}: the organization sent more images or tokens per minute than its tier allows. "
             + tier_limits_text(model),
             wait_text + "Wait and retry (the SDK retries 429s itself), send fewer images per minute, or move up "
             f"a tier by usage. Your tier: {LIMITS_PAGE}.", SRC_RATE + "; " + SRC_RETRIES)
@@ -292,6 +359,18 @@ def diagnose(error: BaseException) -> Diagnosis:
             f"HTTP {status or 400}: the model rejected the input_fidelity value. {allowed}",
             "Send a value the registry lists for this model, or omit the parameter.",
             SRC_FIDELITY)
+    top = _top_level_model(error)
+    top_record = _known(top)
+    if top and (top_record is None or top_record.kind != "image") and not (
+            top_record and top_record.capabilities and top_record.capabilities.responses_top_level) and (
+            status == 400 and lowered.startswith("there was an issue with your request")):
+        return Diagnosis(
+            "wrong_responses_model", f"{top} may not support the image_generation tool",
+            f"HTTP {status}: a generic refusal, as observed when an older mainline model (gpt-4o) is paired with "
+            "the image tool. The guide says gpt-5 and newer models support the tool.",
+            f"Use a gpt-5-family or newer mainline model at the top level (the lessons use "
+            f"{registry.LESSON_MAINLINE_MODEL}).",
+            "observed 400 message, https://github.com/garrytan/gstack/issues/1771; " + str(registry.SRC_GUIDE_TOP_LEVEL))
     if code == "model_not_supported" or "not supported as the responses api model" in lowered:
         return Diagnosis(
             "wrong_responses_model", "An image model cannot be the Responses API's top-level model",
@@ -305,20 +384,34 @@ def diagnose(error: BaseException) -> Diagnosis:
         record = _known(named)
         said_gone = re.search(r"shut down|has been deprecated", lowered) is not None
         day = registry.kit_day()
-        if record is not None and (said_gone or not record.served_on(day)):
-            stale = "" if not record.served_on(day) else (
-                f" The registry (facts as of {registry.AS_OF}) still lists it as {record.status_on(day)}: trust the "
-                "API and update helpers/registry.py.")
+        found = registry.on(named, day) if record is not None else None
+        if found is not None and (said_gone or not found.served):
+            stale = "" if not found.served else (
+                f" The registry (facts as of {registry.AS_OF}) still lists it as {found.status}: trust the API and "
+                "update helpers/registry.py.")
+            shutdown = found.record.lifecycle.shutdown_date
+            when = f"shut down on {shutdown}" if shutdown else "no longer served"
             return Diagnosis(
-                "model_shut_down", f"{named} is shut down",
-                f"HTTP {status or 400}: the model no longer serves requests.{stale}",
-                _successor_text(named) + " Change the model in one place (helpers/registry.py or "
+                "model_shut_down", f"{named}: {when}",
+                f"HTTP {status or 400}: the model no longer serves requests (the registry: {found.status_line()})."
+                f"{stale}",
+                _successor_text(named, day) + " Change the model in one place (helpers/registry.py or "
                 "COOKBOOK_IMAGE_MODEL).", SRC_SHUT_DOWN)
+        if found is not None:
+            return Diagnosis(
+                "model_not_found", f"{named} was refused although the registry lists it as served",
+                f"HTTP {status or 404}: the id is spelled right (the registry: {found.status_line()}), yet the API "
+                "answered that it does not exist or is not found. This was observed during an incident "
+                "(the image tool answering \"The model 'gpt-image-2' does not exist.\"), and it is what a project "
+                "without access to the model can see.",
+                "Retry later and check the status page; check the project's allowed models (Settings > Project > "
+                "Limits); if it persists, the model may have been withdrawn: update helpers/registry.py.",
+                SRC_SHUT_DOWN + "; " + SRC_STATUS_MAP)
         return Diagnosis(
             "model_not_found", f"Model {named or '(unknown)'} not found",
             f"HTTP {status or 404}: the API does not know this model for your key, or it is misspelt.",
             f"Check the spelling; the lessons use {registry.lesson_image_model()}. Your project may also lack "
-            "access to the model.", SRC_STATUS_MAP)
+            "access to the model.", SRC_SHUT_DOWN + "; " + SRC_STATUS_MAP)
     if status == 403:
         return Diagnosis(
             "permission_denied", "Permission denied",

@@ -63,9 +63,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 # Scrubbed from every response body, error message, header, URL and query string before anything is
 # written to a file or handed to the SDK in live mode.
 SECRET_PATTERNS = (
-    (re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{6,}"), "sk-[REDACTED]"),
-    (re.compile(r"(?<![A-Za-z0-9])org-[A-Za-z0-9]{6,}"), "org-[REDACTED]"),
-    (re.compile(r"(?<![A-Za-z0-9])proj_[A-Za-z0-9]{6,}"), "proj_[REDACTED]"),
+    (re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{6,}"), "[redacted]"),
+    (re.compile(r"(?<![A-Za-z0-9])org-[A-Za-z0-9]{6,}"), "[redacted]"),
+    (re.compile(r"(?<![A-Za-z0-9])proj_[A-Za-z0-9]{6,}"), "[redacted]"),
 )
 
 

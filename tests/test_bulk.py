@@ -338,14 +338,32 @@ def test_batch_jsonl_has_one_generation_request_per_line():
 
 
 def test_batch_lines_refuse_what_is_not_documented():
-    with pytest.raises(ValueError, match="not verified"):
+    with pytest.raises(ValueError, match="needs 'images'"):
         bulk.batch_line("a", {"model": MODEL, "prompt": "p"}, url="/v1/images/edits")
+    with pytest.raises(ValueError, match="not multipart"):
+        bulk.batch_line("a", {"model": MODEL, "prompt": "p", "image": "x.png"}, url="/v1/images/edits")
+    with pytest.raises(ValueError, match="file_id"):
+        bulk.batch_line("a", {"model": MODEL, "prompt": "p", "images": ["x.png"]}, url="/v1/images/edits")
+    with pytest.raises(ValueError, match="builds"):
+        bulk.batch_line("a", {"model": MODEL, "prompt": "p"}, url="/v1/embeddings")
     with pytest.raises(ValueError, match="stream"):
         bulk.batch_line("a", {"model": MODEL, "prompt": "p", "stream": True})
     with pytest.raises(ValueError, match="custom_id"):
         bulk.batch_line("", {"model": MODEL, "prompt": "p"})
     with pytest.raises(ValueError, match="edit"):
         bulk.batch_jsonl([bulk.Job("e", "p", images=(b"x",))], MODEL)
+
+
+def test_batch_edit_line_takes_the_official_json_body():
+    line = bulk.batch_line("e", {"model": MODEL, "prompt": "Add a hat", "images": [{"file_id": "file-abc"}],
+                                 "mask": {"image_url": "data:image/png;base64,AAAA"}}, url="/v1/images/edits")
+    assert line == {"custom_id": "e", "method": "POST", "url": "/v1/images/edits",
+                    "body": {"model": MODEL, "prompt": "Add a hat", "images": [{"file_id": "file-abc"}],
+                             "mask": {"image_url": "data:image/png;base64,AAAA"}}}
+    priced = budget.batch_file_cost(json.dumps(line).encode())
+    assert priced.usd is not None and priced.usd > 0 and "1 image line" in priced.description
+    synchronous = budget.expected_cost({"method": "POST", "path": "/v1/images/edits", "json": line["body"]})
+    assert synchronous.usd is not None and synchronous.usd > priced.usd  # Batch is the discounted one
     with pytest.raises(ValueError, match="unique"):
         bulk.batch_jsonl([bulk.Job("a", "p"), bulk.Job("a", "q")], MODEL)
 

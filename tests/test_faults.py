@@ -743,7 +743,7 @@ def test_fault_a_recorded_request_query_is_scrubbed(tmp_path):
     recording.add({"method": "GET", "path": "/v1/models", "query": [["key", KEY_CANARY]]},
                   rec.StoredResponse(200, {"x-request-id": ORG_CANARY}, json={"org": ORG_CANARY}), "openai-api")
     text = (tmp_path / "r.json").read_text()
-    assert all(c not in text for c in CANARIES) and "sk-[REDACTED]" in text
+    assert all(c not in text for c in CANARIES) and "[redacted]" in text
 
 
 # --- 9. bulk: a folder that cannot take files, a full disk, a kill between writes -----------------

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import openai.types.image_model as sdk_image_model
 import openai.types.shared.chat_model as sdk_chat_model
+import datetime as dt
+
 import pytest
 
 from helpers import registry
@@ -105,3 +107,80 @@ def test_lesson_model_can_be_switched_in_one_place(monkeypatch):
 
 def test_readme_model_table_is_generated_from_the_registry():
     assert registry.markdown_model_table() in README.read_text(encoding="utf-8")
+
+
+DAY_BEFORE = dt.date(2026, 11, 29)
+DAY_AFTER = dt.date(2026, 12, 2)
+
+
+def test_status_is_derived_from_the_dates_on_the_day_asked():
+    mini = registry.get("gpt-image-1-mini")
+    assert mini.status_on(dt.date(2026, 6, 1)) == registry.ACTIVE
+    assert mini.status_on(DAY_BEFORE) == registry.DEPRECATED
+    assert mini.status_on(dt.date(2026, 12, 1)) == registry.SHUT_DOWN
+    assert mini.served_on(DAY_BEFORE) and not mini.served_on(DAY_AFTER)
+
+
+def test_lesson_model_follows_the_budget_lane_successor_after_shutdown():
+    assert registry.lesson_image_model(DAY_BEFORE, env={}) == "gpt-image-1-mini"
+    assert registry.lesson_image_model(DAY_AFTER, env={}) == "gpt-image-2.6-flare"
+    assert registry.lesson_image_model(DAY_AFTER, env={"COOKBOOK_IMAGE_MODEL": "gpt-image-2"}) == "gpt-image-2"
+
+
+def test_kit_day_is_today_live_and_the_as_of_date_offline():
+    env = {"COOKBOOK_TODAY": "2026-12-02"}
+    assert registry.kit_day("live", env) == DAY_AFTER
+    assert registry.kit_day("record", env) == DAY_AFTER  # recording from the API is the default
+    assert registry.kit_day("record", {**env, "COOKBOOK_RECORD_FROM": "simulator"}) == registry.as_of_day()
+    for mode in ("offline", "replay"):
+        assert registry.kit_day(mode, env) == registry.as_of_day()
+    with pytest.raises(ValueError, match="COOKBOOK_TODAY"):
+        registry.today({"COOKBOOK_TODAY": "tomorrow"})
+
+
+def test_countdown_always_names_the_day_it_counts_from():
+    assert registry.on("gpt-image-1-mini", DAY_BEFORE).status_line() == (
+        "deprecated, shuts down 2026-12-01 (2 days after 2026-11-29)")
+    assert registry.on("gpt-image-1-mini", DAY_AFTER).status_line() == "shut down on 2026-12-01 (1 days before 2026-12-02)"
+
+
+def test_a_reported_shutdown_is_not_a_status():
+    gpt2 = registry.on("gpt-image-2", DAY_AFTER)
+    assert gpt2.status == registry.ACTIVE and gpt2.record.lifecycle.reported.shutdown_date == "2027-02-10"
+    assert gpt2.record.lifecycle.reported.source.citation.startswith("[3P]")
+    assert registry.get("gpt-image-2").served_on(dt.date(2027, 3, 1))
+    assert "[3P] reported 2027-02-10" in registry.markdown_model_table()
+
+
+def test_mini_successors_are_the_official_26_replacements_flare_first():
+    for model_id in ("gpt-image-1-mini", "gpt-image-1.5", "chatgpt-image-latest"):
+        life = registry.get(model_id).lifecycle
+        assert life.successors == ("gpt-image-2.6-flare", "gpt-image-2.6-sunburst")
+        assert "[OAI] deprecations page" in life.source.citation and life.source.as_of == "2026-11-29"
+        assert "2.5" in life.note  # the replacement history is kept as a note
+
+
+def test_shut_down_error_names_date_successor_and_switch():
+    message = str(registry.ModelShutDown(registry.on("gpt-image-1-mini", DAY_AFTER)))
+    assert "2026-12-01" in message and "gpt-image-2.6-flare" in message and "COOKBOOK_IMAGE_MODEL" in message
+    assert "nothing was sent" in message
+
+
+def test_consumers_ask_on_the_day():
+    from helpers import cost_calculator, edits, playground, pricing
+
+    assert "gpt-image-1-mini" in [m for _, m in playground.offered_models(DAY_BEFORE)]
+    assert "gpt-image-1-mini" not in [m for _, m in playground.offered_models(DAY_AFTER)]
+    assert playground.default_model(DAY_AFTER) == "gpt-image-2.6-flare"
+    assert "gpt-image-1-mini" not in [m for _, m in cost_calculator.model_choices(DAY_AFTER)]
+    assert "gpt-image-1-mini" not in edits.models_accepting_fidelity("low", DAY_AFTER)
+    assert "gpt-image-1-mini" in edits.models_accepting_fidelity("low", DAY_BEFORE)
+    assert "gpt-image-1-mini" not in pricing.comparison_models("gpt-image-2", DAY_AFTER)
+
+
+def test_calendar_notice_only_after_an_event_the_recordings_predate():
+    assert registry.calendar_notice(DAY_BEFORE) is None
+    assert registry.calendar_notice(registry.as_of_day()) is None
+    notice = registry.calendar_notice(DAY_AFTER)
+    assert notice == ("These recordings describe 2026-11-29; since then gpt-image-1-mini shut down on 2026-12-01; "
+                      "live, the lessons use gpt-image-2.6-flare.")

@@ -8,9 +8,9 @@ import pytest
 from helpers import budget, pricing, registry, run_plan
 
 MINI = "gpt-image-1-mini"
-# Input the spending cap counts for the prompt "p" (1 byte bounds 1 token, at mini's $2/M) and for one
-# input image (budget.INPUT_IMAGE_TOKENS_BOUND at mini's $2.50/M).
-PROMPT = 1 * 2.00 / 1e6
+# Input the spending cap counts for the prompt "p" (1 byte bounds 1 token, plus the request's overhead, at
+# mini's $2/M) and for one input image (budget.INPUT_IMAGE_TOKENS_BOUND at mini's $2.50/M).
+PROMPT = (1 + budget.REQUEST_OVERHEAD_TOKENS) * 2.00 / 1e6
 IMAGE_IN = budget.INPUT_IMAGE_TOKENS_BOUND * 2.50 / 1e6
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

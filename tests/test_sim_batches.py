@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 
 import httpx2
 import openai
 import pytest
 from openai.types import Batch, FileObject, ImagesResponse
+from PIL import Image
 
 from helpers import bulk, registry
 from helpers.offline import recording as rec, transport
@@ -109,12 +112,26 @@ def test_failed_lines_go_to_the_error_file(sim):
     assert [r.custom_id for r in bulk.read_batch_results(client.files.content(batch.output_file_id).text)] == ["good"]
 
 
-def test_edit_lines_are_not_run(sim):
-    client, batch = start(sim, line("e").replace(b"generations", b"edits"), endpoint="/v1/images/edits")
+def test_edit_lines_run_with_file_ids_and_data_urls(sim):
+    client = sdk_client(sim)
+    picture = client.files.create(file=("cat.png", png_bytes(), "image/png"), purpose="vision")
+    mask = "data:image/png;base64," + base64.b64encode(png_bytes(mode="RGBA")).decode()
+    data = (json.dumps(bulk.batch_line("e1", {"model": MODEL, "prompt": "Add a hat",
+                                              "images": [{"file_id": picture.id}], "mask": {"image_url": mask}},
+                                       url="/v1/images/edits")) + "\n").encode()
+    client, batch = start(sim, data, endpoint="/v1/images/edits")
     for _ in range(3):
         batch = client.batches.retrieve(batch.id)
-    (result,) = bulk.read_batch_results(client.files.content(batch.error_file_id).text)
-    assert "unverified" in result.message and batch.output_file_id is None
+    assert batch.status == "completed" and batch.error_file_id is None
+    (result,) = bulk.read_batch_results(client.files.content(batch.output_file_id).text)
+    assert result.status_code == 200
+    ImagesResponse.model_validate(result.body)
+
+
+def png_bytes(mode="RGB"):
+    out = io.BytesIO()
+    Image.new(mode, (64, 64), (10, 20, 30) if mode == "RGB" else (10, 20, 30, 0)).save(out, "PNG")
+    return out.getvalue()
 
 
 def test_unreadable_lines_fail_the_whole_batch(sim):

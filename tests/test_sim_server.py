@@ -189,3 +189,61 @@ def test_batch_results_download_as_a_jsonl_file_over_http():
     lines = [json.loads(raw) for raw in content.text.splitlines()]
     assert [entry["custom_id"] for entry in lines] == ["one"]
     assert lines[0]["response"]["status_code"] == 200
+
+
+# --- bad HTTP (issue #12, item 6) ------------------------------------------------------------
+
+def raw_exchange(url: str, head: str, body: bytes = b"") -> tuple[int, dict]:
+    """Send ``head`` (request line and headers, without the blank line) and ``body``; the status and JSON body."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n\r\n" + body)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    status_line, _, rest = data.partition(b"\r\n")
+    _, _, payload = rest.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), json.loads(payload)
+
+
+POST = "POST /v1/images/generations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+GOOD = json.dumps({"model": MINI, "prompt": "A red fox", "quality": "low"}).encode()
+
+
+@pytest.mark.parametrize("head, body, status", [
+    (POST + "\r\nContent-Length: ten", GOOD, 400),
+    (POST + "\r\nContent-Length: -5", GOOD, 400),
+    (POST + f"\r\nContent-Length: {len(GOOD)}\r\nContent-Length: {len(GOOD) + 1}", GOOD, 400),
+    (POST + f"\r\nContent-Length: {len(GOOD)}\r\nTransfer-Encoding: chunked", GOOD, 400),
+    (POST + "\r\nContent-Length: 99999999999", b"", 413),
+    (POST + "\r\nTransfer-Encoding: chunked", b"zz\r\n" + GOOD + b"\r\n0\r\n\r\n", 400),
+    (POST + "\r\nTransfer-Encoding: chunked", b"5\r\n" + GOOD + b"\r\n0\r\n\r\n", 400),
+    (POST + "\r\nTransfer-Encoding: gzip", GOOD, 400),
+])
+def test_bad_framing_gets_a_400(server, head, body, status):
+    url, spy = server
+    got, payload = raw_exchange(url, head, body)
+    assert got == status and payload["error"]["message"].startswith("(simulated) ")
+    assert spy.answers == []  # refused before the simulator saw it
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_json_nested_too_deep_gets_a_400(server, content_type):
+    url, spy = server
+    deep = b'{"model": "' + MINI.encode() + b'", "prompt": "x", "extra": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    head = POST.replace("application/json", content_type) + f"\r\nContent-Length: {len(deep)}"
+    status, payload = raw_exchange(url, head, deep)
+    assert status == 400 and "nests deeper" in payload["error"]["message"] and spy.answers == []
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(server):
+    url, _ = server
+    body = json.dumps({"model": MINI, "prompt": "[" * 200 + "{" * 200, "quality": "low"}).encode()
+    status, payload = raw_exchange(url, POST + f"\r\nContent-Length: {len(body)}\r\nConnection: close", body)
+    assert status == 200 and payload["data"]
+
+
+def test_an_incomplete_body_times_out_with_a_408():
+    with serve(Simulator(), body_timeout_s=0.2) as url:
+        status, payload = raw_exchange(url, POST + f"\r\nContent-Length: {len(GOOD) + 50}", GOOD)
+    assert status == 408 and "did not arrive" in payload["error"]["message"]

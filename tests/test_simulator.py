@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 
 from helpers import registry
 from helpers.offline import wire
-from helpers.offline.errors import EPOCH_2026, ERRORS, SIMULATED, YEAR_S, SimulatedResponse, error_body
+from helpers.offline.errors import DAY_SPREAD_S, ERRORS, SIMULATED, SimulatedResponse, day_start, error_body
 from helpers.offline.simulator import Simulator
 
 MINI = "gpt-image-1-mini"
@@ -183,11 +183,20 @@ def test_invalid_generate_params_get_a_simulated_400(sdk, params, param):
 @pytest.mark.parametrize("model", ["gpt-image-1", "dall-e-3"])
 def test_shut_down_models_are_refused(sdk, model):
     client, _ = sdk
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(openai.NotFoundError) as info:
         client.images.generate(model=model, prompt="A red fox")
-    assert_simulated(info.value)
-    assert info.value.code == "model_not_found"
-    assert registry.get(model).lifecycle.shutdown_date in info.value.message
+    # the publicly observed 404 shape (mem0ai/mem0#1441, n8n-io/n8n#10375), not a simulated message
+    assert info.value.body == {"message": f"The model `{model}` has been deprecated, learn more here: "
+                                          "https://platform.openai.com/docs/deprecations",
+                               "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+
+
+def test_shut_down_tool_model_gets_the_observed_tool_error(sdk):
+    client, _ = sdk
+    with pytest.raises(openai.BadRequestError) as info:
+        client.responses.create(model=MAINLINE, input="Draw a fox", tools=tool(model="gpt-image-1"))
+    assert info.value.body == {"message": "The model 'gpt-image-1' does not exist.",
+                               "type": "image_generation_user_error", "param": "tools", "code": "invalid_value"}
 
 
 def test_gpt_image_2_takes_arbitrary_sizes_and_stand_in_tokens(sdk):
@@ -402,8 +411,10 @@ def test_unknown_follow_up_ids_are_refused(sdk, kwargs, param):
     client, _ = sdk
     with pytest.raises(openai.BadRequestError) as info:
         client.responses.create(model=MAINLINE, tools=tool(), **{"input": "Add a boat", **kwargs})
-    assert_simulated(info.value)
     assert info.value.param == param
+    unknown = "resp_unknown" if param == "previous_response_id" else "ig_unknown"
+    assert info.value.body["message"] in (f"Previous response with id '{unknown}' not found.",
+                                          f"Item with id '{unknown}' not found.")
 
 
 def test_remember_registers_a_recorded_response():
@@ -563,7 +574,8 @@ def test_same_sequence_gives_identical_answers():
     assert repeat_a["id"] != repeat_b["id"] and repeat_a["output"][0]["id"] != repeat_b["output"][0]["id"]
     assert one[2].headers["x-request-id"] != one[3].headers["x-request-id"]
     created = [r.body.get("created", r.body.get("created_at")) for r in one]
-    assert all(EPOCH_2026 <= c < EPOCH_2026 + YEAR_S for c in created)
+    # created falls on the simulator's day (the registry's as-of date), never after it
+    assert all(day_start() <= c < day_start() + DAY_SPREAD_S for c in created)
 
 
 # --- error table --------------------------------------------------------------------------------
@@ -575,6 +587,13 @@ OBSERVED_MESSAGES = {
     "rate_limit": "You've exceeded the rate limit, please slow down and try again after 51.84 seconds.",
     "moderation_blocked": "Your request was rejected by the safety system.",
     "input_fidelity_unsupported": LOBEHUB_MESSAGE,
+    "model_shut_down": "The model `gpt-image-1` has been deprecated, learn more here:",
+    "orchestrator_unsupported": "There was an issue with your request. Please check your inputs and try again",
+    "streaming_without_partials": "Streaming must have non-zero partial images.",
+    "unsupported_mimetype": "Invalid file 'image': unsupported mimetype ('application/octet-stream').",
+    "transparent_unsupported": "Transparent background is not supported for this model.",
+    "previous_response_not_found": "Previous response with id 'resp_unknown' not found.",
+    "item_not_found": "Item with id 'ig_unknown' not found.",
 }
 EXPECTED = {
     "org_not_verified": (403, openai.PermissionDeniedError),
@@ -584,7 +603,13 @@ EXPECTED = {
     "rate_limit": (429, openai.RateLimitError),
     "moderation_blocked": (400, openai.BadRequestError),
     "input_fidelity_unsupported": (400, openai.BadRequestError),
-    "model_shut_down": (400, openai.BadRequestError),
+    "model_shut_down": (404, openai.NotFoundError),
+    "orchestrator_unsupported": (400, openai.BadRequestError),
+    "streaming_without_partials": (400, openai.BadRequestError),
+    "unsupported_mimetype": (400, openai.BadRequestError),
+    "transparent_unsupported": (400, openai.BadRequestError),
+    "previous_response_not_found": (400, openai.BadRequestError),
+    "item_not_found": (400, openai.BadRequestError),
     "invalid_value": (400, openai.BadRequestError),
     "unknown_parameter": (400, openai.BadRequestError),
     "not_found": (404, openai.NotFoundError),

@@ -176,9 +176,10 @@ def test_each_batch_is_priced_for_its_input_file_however_often_the_file_is_reuse
     client.files.create(file=("b.jsonl", jsonl), purpose="batch")
     assert cap.spent_usd == 0.0  # an upload commits nothing
     client.batches.create(input_file_id="file-1", endpoint="/v1/images/generations", completion_window="24h")
-    # 10 lines x (the larger official figure for mini low square, $0.005, + the prompt's byte) at 50%.
+    # 10 lines x (the larger official figure for mini low square, $0.005, + the prompt's byte and the
+    # request's overhead at $2/M) at 50%.
     each = budget.batch_file_cost(jsonl).usd
-    assert each == pytest.approx(10 * (0.005 + 1 * 2.00 / 1e6) * 0.5)
+    assert each == pytest.approx(10 * (0.005 + (1 + budget.REQUEST_OVERHEAD_TOKENS) * 2.00 / 1e6) * 0.5)
     assert cap.spent_usd == pytest.approx(each)
     with pytest.raises(budget.BudgetExceeded, match="Batch input file"):
         client.batches.create(input_file_id="file-1", endpoint="/v1/images/generations", completion_window="24h")

@@ -44,6 +44,12 @@ EXPECTED_KIND = {
     "moderation_blocked": "moderation_blocked",
     "input_fidelity_unsupported": "input_fidelity_unsupported",
     "model_shut_down": "model_shut_down",
+    "orchestrator_unsupported": "unrecognised",  # without the request it is generic; see the test below
+    "streaming_without_partials": "invalid_parameter",
+    "unsupported_mimetype": "invalid_parameter",
+    "transparent_unsupported": "invalid_parameter",
+    "previous_response_not_found": "invalid_parameter",
+    "item_not_found": "invalid_parameter",
     "invalid_value": "invalid_parameter",
     "unknown_parameter": "invalid_parameter",
     "not_found": "not_found",
@@ -153,6 +159,118 @@ def test_shut_down_model_names_the_registry_successor():
     found = triage.diagnose(simulated("model_shut_down", call=call, model=gone.id))
     assert found.kind == "model_shut_down"
     assert registry.recommended_successor(gone.id) in found.next_step
+
+
+# Issue #11, item 6: the answers triage must know, each from its public body.
+PROJECT_403 = {"error": {"message": "Project `proj-example` does not have access to model `gpt-image-2`",
+                         "type": "invalid_request_error", "param": None, "code": "model_not_found"}}
+
+
+def test_project_allow_list_is_not_a_misspelling():
+    found = triage.diagnose(raised(403, PROJECT_403))
+    assert found.kind == "project_model_access"
+    assert "spelling" not in found.next_step
+    assert "gpt-image-2 and gpt-image-2-2026-04-21" in found.next_step  # alias and dated snapshot
+    assert "aider-ai/aider/issues/604" in found.source.lower()
+
+
+def test_project_spend_limit_is_the_projects_own_limit():
+    body = {"error": {"message": "You exceeded your current quota, please check your plan and billing details.",
+                      "type": "insufficient_quota", "param": None, "code": "project_spend_limit_exceeded"}}
+    found = triage.diagnose(raised(429, body))
+    assert found.kind == "project_spend_limit" and "project" in found.next_step.lower()
+
+
+BILLING_NOT_ACTIVE = {"error": {"message": "Your account is not active, please check your billing details on our "
+                                           "website.", "type": "billing_not_active", "param": None,
+                                "code": "billing_not_active"}}
+
+
+def test_billing_not_active_is_billing_and_bulk_stops_on_it():
+    from helpers import bulk
+
+    error = raised(429, BILLING_NOT_ACTIVE)
+    found = triage.diagnose(error)
+    assert found.kind == "billing_not_active" and "HTTP 429" in found.what_happened
+    assert bulk.classify(error) == bulk.STOP
+
+
+def test_old_content_policy_code_is_a_moderation_refusal():
+    body = {"error": {"message": "Your request was rejected as a result of our content policy.",
+                      "type": "invalid_request_error", "param": None, "code": "content_policy_violation"}}
+    assert triage.diagnose(raised(400, body)).kind == "moderation_blocked"
+
+
+def test_a_message_about_rate_limits_is_not_called_a_429():
+    body = {"error": {"message": "Your rate limit settings are invalid for this project.", "type": "invalid_request_error",
+                      "param": "limits", "code": "invalid_value"}}
+    found = triage.diagnose(raised(400, body))
+    assert "429" not in found.what_happened and found.kind != "rate_limit"
+
+
+def _on_images(model):
+    return lambda client: client.images.generate(model=model, prompt="Draw a kite")
+
+
+def test_model_not_served_on_the_images_api_names_shutdown_and_successor():
+    body = {"error": {"message": "The model `gpt-image-1` has been deprecated, learn more here: "
+                                 "https://platform.openai.com/docs/deprecations",
+                      "type": "invalid_request_error", "param": None, "code": "model_not_found"}}
+    found = triage.diagnose(raised(404, body, call=_on_images("gpt-image-1")))
+    life = registry.get("gpt-image-1").lifecycle
+    assert found.kind == "model_shut_down" and life.shutdown_date in found.title
+    assert life.successors[0] in found.next_step and "spelling" not in found.next_step
+    assert "mem0ai/mem0/issues/1441" in found.source and "openai/codex/issues/25965" in found.source
+
+
+def test_model_not_served_in_the_responses_tool_names_shutdown_and_successor():
+    body = {"error": {"message": "The model 'gpt-image-1' does not exist.", "type": "image_generation_user_error",
+                      "param": "tools", "code": "invalid_value"}}
+
+    def call(client):
+        return client.responses.create(model="gpt-5.5", input="Draw a kite",
+                                       tools=[{"type": "image_generation", "model": "gpt-image-1"}])
+
+    found = triage.diagnose(raised(400, body, call=call))
+    assert found.kind == "model_shut_down" and "2026-10-23" in found.title
+    assert "gpt-image-2.5-sunburst" in found.next_step and "spelling" not in found.next_step
+
+
+def test_the_simulators_shut_down_answers_are_diagnosed_with_the_successor():
+    from helpers.offline.simulator import Simulator
+    from helpers.offline.transport import SimulatorTransport
+
+    client = sdk_client(SimulatorTransport(Simulator()))
+    for call in (_on_images("gpt-image-1"),
+                 lambda c: c.responses.create(model="gpt-5.5", input="Draw a kite",
+                                              tools=[{"type": "image_generation", "model": "gpt-image-1"}])):
+        with pytest.raises(openai.APIStatusError) as info:
+            call(client)
+        found = triage.diagnose(info.value)
+        assert found.kind == "model_shut_down" and "gpt-image-2.5-sunburst" in found.next_step
+
+
+def test_an_older_mainline_model_with_the_image_tool_is_named():
+    from helpers.offline.simulator import Simulator
+    from helpers.offline.transport import SimulatorTransport
+
+    client = sdk_client(SimulatorTransport(Simulator()))
+    with pytest.raises(openai.BadRequestError) as info:
+        client.responses.create(model="gpt-4.1-mini", input="Draw a cat", tools=[{"type": "image_generation"}])
+    found = triage.diagnose(info.value)
+    assert found.kind == "wrong_responses_model" and "gpt-4.1-mini" in found.title
+
+
+def test_a_served_model_said_not_to_exist_is_not_a_spelling_mistake():
+    body = {"error": {"message": "The model 'gpt-image-2' does not exist.", "type": "image_generation_user_error",
+                      "param": "tools", "code": "invalid_value"}}
+
+    def call(client):
+        return client.responses.create(model="gpt-5.5", input="Draw a kite",
+                                       tools=[{"type": "image_generation", "model": "gpt-image-2"}])
+
+    found = triage.diagnose(raised(400, body, call=call))
+    assert found.kind == "model_not_found" and "spell" not in found.next_step and "served" in found.title
 
 
 def test_unknown_model_is_not_found():

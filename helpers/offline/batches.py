@@ -18,9 +18,12 @@ What is simulated, not documented:
 * Lines are answered by a ``Simulator`` of their own, so they never count against the per-minute
   limit of a rate-limited simulator: the kit does not model Batch queue limits.
 * Lines that fail go to the error file: a line the endpoint rejects keeps the endpoint's error
-  response; a model the registry marks as not supporting Batch, a streamed line, and any
-  ``/v1/images/edits`` line get a line ``error`` instead. JSON bodies for edits in Batch are only
-  described by a third party (unverified), so the simulator does not run them.
+  response; a model the registry marks as not supporting Batch and a streamed line get a line
+  ``error`` instead. ``/v1/images/edits`` lines use the official JSON body
+  (``registry.EDITS_JSON_BODY``: ``images`` and an optional ``mask`` as ``image_url`` or ``file_id``).
+* Uploaded files keep their bytes, so ``file_id`` image inputs and masks work, up to
+  ``KEPT_UPLOAD_BYTES`` in all: past that the oldest uploads' bytes are dropped (their ``File``
+  objects stay), and a request that needs them is told so.
 * Lines that cannot be read at all (bad JSON, a missing field, a repeated custom_id, a url other
   than the batch's endpoint) fail the whole batch at validation, with ``errors`` naming the line.
 """
@@ -51,10 +54,16 @@ STAGE_STEP_S = 90
 STAGES = ("validating", "in_progress", "finalizing", "completed")
 
 
+# Simulated bound on the bytes the Files store keeps (not an API limit): a long session cannot grow
+# without end.
+KEPT_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
 @dataclass
 class _File:
     json: dict
     lines: Optional[list]  # the parsed JSON Lines, when the content is JSON Lines
+    data: Optional[bytes] = None  # the uploaded bytes, while the store keeps them
 
 
 @dataclass
@@ -75,6 +84,17 @@ class _Store:
     batches: dict[str, _Batch] = field(default_factory=dict)
     worker: Any = None  # a Simulator of the owner's class
 
+    def keep(self, file_id: str, stored: _File) -> None:
+        """Add a file; drop the oldest uploads' bytes while more than KEPT_UPLOAD_BYTES are held."""
+        self.files[file_id] = stored
+        held = [f for f in self.files.values() if f.data is not None]
+        total = sum(len(f.data) for f in held)
+        for oldest in held:
+            if total <= KEPT_UPLOAD_BYTES or oldest is stored:
+                break
+            total -= len(oldest.data)
+            oldest.data = None
+
 
 _STORES: "weakref.WeakKeyDictionary[Any, _Store]" = weakref.WeakKeyDictionary()
 _STORES_LOCK = threading.Lock()
@@ -83,7 +103,10 @@ _STORES_LOCK = threading.Lock()
 def _store(owner: Any) -> _Store:
     with _STORES_LOCK:
         if owner not in _STORES:
-            _STORES[owner] = _Store(worker=type(owner)())  # the owner's class: no import back into the simulator
+            # The owner's class (no import back into the simulator), answering for the owner's day.
+            worker = type(owner)(day=getattr(owner, "day", None))
+            worker.files_owner = weakref.ref(owner)  # edit lines name files uploaded to the owner
+            _STORES[owner] = _Store(worker=worker)
         return _STORES[owner]
 
 
@@ -92,13 +115,13 @@ def route(owner: Any, method: str, path: str, content_type: str, body: bytes, se
     store = _store(owner)
     parts = path.strip("/").split("/")  # ["v1", "files", id, "content"]
     if method == "POST" and parts == ["v1", "files"]:
-        return _upload(store, content_type, body, seed)
+        return _upload(store, content_type, body, seed, getattr(owner, "day", None))
     if method == "GET" and len(parts) == 3 and parts[1] == "files":
         return _file(store, parts[2]).json
     if method == "GET" and len(parts) == 4 and parts[1] == "files" and parts[3] == "content":
         return _content(_file(store, parts[2]))
     if method == "POST" and parts == ["v1", "batches"]:
-        return _create_batch(store, json_body(body), seed)
+        return _create_batch(store, json_body(body), seed, getattr(owner, "day", None))
     if method == "GET" and len(parts) == 3 and parts[1] == "batches":
         return _poll(store, parts[2])
     raise reject("not_found", message=f"The simulator has no route for {method} {path}.")
@@ -106,7 +129,18 @@ def route(owner: Any, method: str, path: str, content_type: str, body: bytes, se
 
 # --- files -----------------------------------------------------------------------------------
 
-def _upload(store: _Store, content_type: str, body: bytes, seed: str) -> dict:
+def file_bytes(owner: Any, file_id: Any, param: str) -> bytes:
+    """The bytes of an uploaded file, for ``file_id`` image inputs; Rejected when unknown or dropped."""
+    stored = _store(owner).files.get(file_id) if isinstance(file_id, str) else None
+    if stored is None:
+        raise reject("not_found", message=f"No such File object: {file_id}")
+    if stored.data is None:
+        raise bad_value(param, f"The simulator no longer keeps the bytes of {file_id} (it keeps "
+                               f"{KEPT_UPLOAD_BYTES // (1024 * 1024)} MB of uploads): upload it again.")
+    return stored.data
+
+
+def _upload(store: _Store, content_type: str, body: bytes, seed: str, day=None) -> dict:
     if not content_type.startswith("multipart/form-data"):
         raise bad_value(None, "File uploads take a multipart/form-data body.", "invalid_content_type")
     try:
@@ -124,10 +158,10 @@ def _upload(store: _Store, content_type: str, body: bytes, seed: str) -> dict:
     if purpose == "batch" and lines is None:
         raise bad_value("file", "A file for the Batch API must be JSON Lines (UTF-8, one JSON object per line).",
                        "invalid_file_format")
-    created = created_at(seed)
+    created = created_at(seed, day)
     file_id = "file-" + hex_id(seed, "file")
-    store.files[file_id] = _File(_file_object(file_id, upload.filename or "upload", purpose, len(upload.data),
-                                              created), lines)
+    store.keep(file_id, _File(_file_object(file_id, upload.filename or "upload", purpose, len(upload.data), created),
+                              lines, upload.data))
     return store.files[file_id].json
 
 
@@ -168,7 +202,7 @@ def _content(stored: _File) -> dict:
 
 # --- batches ---------------------------------------------------------------------------------
 
-def _create_batch(store: _Store, body: dict, seed: str) -> dict:
+def _create_batch(store: _Store, body: dict, seed: str, day=None) -> dict:
     window = body.get("completion_window")
     if window not in COMPLETION_WINDOWS:
         raise bad_value("completion_window", f"Invalid value: {window!r}. Supported values are: '24h'.")
@@ -184,7 +218,7 @@ def _create_batch(store: _Store, body: dict, seed: str) -> dict:
     if stored.json["purpose"] != "batch":
         raise bad_value("input_file_id", f"File {input_id} was uploaded with purpose "
                                         f"'{stored.json['purpose']}'; a batch needs purpose 'batch'.")
-    created = created_at(seed)
+    created = created_at(seed, day)
     batch_id = "batch_" + hex_id(seed, "batch")
     requests = list(stored.lines or [])
     models = {r["body"].get("model") for r in requests if isinstance(r, dict) and isinstance(r.get("body"), dict)}
@@ -287,10 +321,6 @@ def _run_lines(store: _Store, run: _Batch) -> None:
 
 
 def _line_refusal(endpoint: str, body: dict) -> Optional[dict]:
-    if endpoint == "/v1/images/edits":
-        return {"code": "unsupported_in_simulator",
-                "message": SIMULATED + "The simulator does not run /v1/images/edits lines: the JSON body they "
-                                           "need is described only by a third party (unverified)."}
     if body.get("stream") in (True, "true"):
         return {"code": "invalid_value", "message": SIMULATED + "Batch requests cannot stream."}
     model = body.get("model")

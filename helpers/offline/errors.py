@@ -80,16 +80,21 @@ def _rate_limit(retry_after_s: float = 51.84) -> tuple[int, dict, dict]:
 
 
 def _moderation_blocked(request_id: str = "req_simulated", categories: tuple[str, ...] = ("sexual",),
-                        stage: str = "output") -> tuple[int, dict, dict]:
-    # Observed body through the image_generation tool,
+                        stage: str = "output", route: str = "responses") -> tuple[int, dict, dict]:
+    # Observed body through the image_generation tool (route "responses"),
     # https://github.com/ucx0204/CarrotMangaTranslator/issues/122 (log dated 2026-09-20);
-    # the request id, categories and stage are substituted.
-    return 400, {"error": {
+    # the request id, categories and stage are substituted. moderation_details was observed only
+    # there: on the Images API (route "images") the observed body has none,
+    # https://github.com/jeffstric/ZJT/issues/480 (2026-07-15; gpt-image-2 through a relay, whose
+    # param '' is given as null here like every other observed body).
+    error = {
         "message": "Your request was rejected by the safety system. If you believe this is an error, contact us "
                    f"at help.openai.com and include the request ID {request_id}. "
                    f"safety_violations=[{', '.join(categories)}].",
-        "type": "image_generation_user_error", "param": None, "code": "moderation_blocked",
-        "moderation_details": {"moderation_stage": stage, "categories": list(categories)}}}, {}
+        "type": "image_generation_user_error", "param": None, "code": "moderation_blocked"}
+    if route == "responses":
+        error["moderation_details"] = {"moderation_stage": stage, "categories": list(categories)}
+    return 400, {"error": error}, {}
 
 
 def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value: str = "high",
@@ -115,16 +120,77 @@ def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value:
                                             f"{', '.join(caps.input_fidelity) if caps else 'no such value'}.")
 
 
-def _model_shut_down(model: Optional[str] = None, day: Optional[dt.date] = None) -> tuple[int, dict, dict]:
-    # The exact body is not found. The 400 status was reported
-    # (https://github.com/learnpack/learnpack/issues/2078); type and code follow a third-party
-    # description of the "expected" shape (https://alpha.hashtagplus.com/post/sCEmhGlE).
+SRC_SHUT_DOWN_404 = ("observed 404 body, https://github.com/mem0ai/mem0/issues/1441 (2024-06-22); the full body "
+                     "with type and code: https://github.com/n8n-io/n8n/issues/10375 (2024-08-13)")
+SRC_TOOL_MODEL_MISSING = "observed 400 tool error, https://github.com/openai/codex/issues/25965 (2026-06-02)"
+
+
+def _model_shut_down(model: Optional[str] = None, day: Optional[dt.date] = None,
+                     route: str = "images") -> tuple[int, dict, dict]:
+    """A request naming a model that no longer serves: the publicly observed shape for its route.
+
+    Route "images" (and a shut-down top-level Responses model): HTTP 404 ``model_not_found`` "The model
+    `<id>` has been deprecated, ..." (SRC_SHUT_DOWN_404). Route "tool" (the model of a Responses
+    image_generation tool): HTTP 400 ``image_generation_user_error`` / ``invalid_value`` on ``tools``,
+    "The model '<id>' does not exist." (SRC_TOOL_MODEL_MISSING). Only the model id is substituted.
+    """
     day = day or registry.as_of_day()
     model = model or next(m.id for m in registry.image_models() if not m.served_on(day) and m.lifecycle.successors)
-    life = registry.get(model).lifecycle
-    successors = f" Use {' or '.join(life.successors)} instead." if life.successors else ""
-    return _error(400, simulated_message(f"The model `{model}` was shut down on {life.shutdown_date}.{successors}"),
-                  param="model", code="model_not_found")
+    if route == "tool":
+        # Observed (SRC_TOOL_MODEL_MISSING) for gpt-image-2 during an incident; the same shape is
+        # what the tool answers for a model it does not serve.
+        return _error(400, f"The model '{model}' does not exist.", type="image_generation_user_error",
+                      param="tools", code="invalid_value")
+    # Observed (SRC_SHUT_DOWN_404) for retired chat models; the kit's reference found no body for a
+    # retired image model, so this one is reused for it.
+    return _error(404, f"The model `{model}` has been deprecated, learn more here: "
+                       "https://platform.openai.com/docs/deprecations", code="model_not_found")
+
+
+def _orchestrator_unsupported(model: str = "gpt-4o") -> tuple[int, dict, dict]:
+    # Observed message, https://github.com/garrytan/gstack/issues/1771 (after 2026-05-21): a gpt-4o
+    # top-level model with the image_generation tool (gpt-image-2). Only the message and the status
+    # were observed: type, param and code are filled in.
+    return _error(400, "There was an issue with your request. Please check your inputs and try again")
+
+
+def _streaming_without_partials() -> tuple[int, dict, dict]:
+    # Observed body, https://github.com/QuantumNous/new-api/issues/1234 (2025-06-16), less the relay's
+    # "(request id: ...)" suffix: a streamed Responses call whose image tool asks for no partial images.
+    return _error(400, "Streaming must have non-zero partial images.", type="image_generation_user_error",
+                  param="tools")
+
+
+def _unsupported_mimetype(param: str = "image", mimetype: str = "application/octet-stream") -> tuple[int, dict, dict]:
+    # Observed message and type, https://github.com/Comfy-Org/ComfyUI/issues/9329 (2025-08-14); the 400
+    # status, https://github.com/anasfik/openai/issues/216 (2025-09-03). param and code were not
+    # shown: param names the upload here, code is null. Only the part name and mimetype are substituted.
+    return _error(400, f"Invalid file '{param}': unsupported mimetype ('{mimetype}'). Supported file formats are "
+                       "'image/jpeg', 'image/png', and 'image/webp'.", param=param)
+
+
+def _transparent_unsupported(route: str = "images") -> tuple[int, dict, dict]:
+    # Message as reported by [3P] apiyi (2026-10-15) for gpt-image-2 since 2026-09-30 (the registry's
+    # transparent_background source); type, param and code are not reported and are filled in.
+    return _error(400, "Transparent background is not supported for this model.",
+                  param="tools" if route == "tool" else "background", code="invalid_value")
+
+
+def _previous_response_not_found(response_id: str = "resp_unknown") -> tuple[int, dict, dict]:
+    # Observed body (status 400, code previous_response_not_found),
+    # https://github.com/maximhq/bifrost/issues/2441 (2026-03-31; the earlier response had store=false);
+    # the same 400 invalid_request_error for store=false plus previous_response_id is reported in
+    # https://github.com/bigduu/Bamboo-agent/issues/64 (2026-07-17). No public 404 for it was found.
+    # type and param are filled in.
+    return _error(400, f"Previous response with id '{response_id}' not found.", param="previous_response_id",
+                  code="previous_response_not_found")
+
+
+def _item_not_found(item_id: str = "ig_unknown") -> tuple[int, dict, dict]:
+    # Message shape "Item with id '<id>' not found." as quoted in issue #11; a 400 for input item ids
+    # that were not stored, https://github.com/jrkropp/open-webui-developer-toolkit/issues/715
+    # (2025-09-24). type, param and code are filled in.
+    return _error(400, f"Item with id '{item_id}' not found.", param="input", code="item_not_found")
 
 
 def _invalid_value(param: Optional[str] = None, message: str = "Invalid value.",
@@ -149,6 +215,12 @@ ERRORS: Mapping[str, Callable[..., tuple[int, dict, dict]]] = {
     "moderation_blocked": _moderation_blocked,
     "input_fidelity_unsupported": _input_fidelity_unsupported,
     "model_shut_down": _model_shut_down,
+    "orchestrator_unsupported": _orchestrator_unsupported,
+    "streaming_without_partials": _streaming_without_partials,
+    "unsupported_mimetype": _unsupported_mimetype,
+    "transparent_unsupported": _transparent_unsupported,
+    "previous_response_not_found": _previous_response_not_found,
+    "item_not_found": _item_not_found,
     "invalid_value": _invalid_value,
     "unknown_parameter": _unknown_parameter,
     "not_found": _not_found,
@@ -178,18 +250,26 @@ def bad_value(param: Optional[str], message: str, code: str = "invalid_value") -
 
 # --- ids, times and bodies shared by both simulators ---------------------------------------------
 
-YEAR_S = 365 * 86400
-
-
-EPOCH_2026 = 1767225600  # 2026-01-01T00:00:00Z: simulated timestamps fall within 2026
 
 
 def hex_id(seed: str, label: str, length: int = 24) -> str:
     return hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:length]
 
 
-def created_at(seed: str) -> int:
-    return EPOCH_2026 + int(seed[:12], 16) % YEAR_S
+# Simulated timestamps fall in the first half of the simulator's day (UTC), so ``created`` is never
+# after the day the request is answered for, and later stages of a batch still fit in that day.
+DAY_SPREAD_S = 12 * 3600
+
+
+def day_start(day: Optional[dt.date] = None) -> int:
+    """Unix seconds at 00:00 UTC of ``day`` (default: the registry's as-of date)."""
+    day = day or registry.as_of_day()
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+def created_at(seed: str, day: Optional[dt.date] = None) -> int:
+    """A stable simulated timestamp on ``day``: never after the date the request was answered for."""
+    return day_start(day) + int(seed[:12], 16) % DAY_SPREAD_S
 
 
 def json_body(body: bytes) -> dict:

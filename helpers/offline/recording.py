@@ -39,7 +39,9 @@ OPENAI_API = "openai-api"
 
 # Response headers the SDK reads (retries, request ids); everything else is dropped.
 KEPT_RESPONSE_HEADERS = ("content-type", "x-request-id", "openai-version", "x-should-retry", "retry-after",
-                         "retry-after-ms")
+                         "retry-after-ms", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+                         "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens",
+                         "x-ratelimit-reset-tokens")
 IMAGE_FIELDS = ("b64_json", "result", "partial_image_b64")
 STORED_IMAGE_MAX_SIDE = 256
 _DATA_URL = re.compile(r"^data:(image/[a-z+.-]+);base64,(.+)$", re.S)

@@ -14,7 +14,7 @@ import math
 import random
 from typing import Optional
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from ..imaging import WHITE, RGB, _check_output, _font, _printable, decode_image, encode_image, fit_text, flatten, has_alpha
 
@@ -85,6 +85,13 @@ def render_edit(inputs: list[bytes], prompt: str, width: int, height: int, *,
     else:
         area = _edit_area(decode_image(mask), first.size).resize((width, height), Image.Resampling.NEAREST)
         canvas = Image.composite(_edit_fill(canvas, area, prompt, tint, stripe), canvas, area)
+    if background == "transparent":
+        # The API isolates the subject on a clear backdrop: keep the input's own alpha, and clear the
+        # same inset border as generated transparent pictures, so the result really has transparency.
+        canvas = canvas.convert("RGBA")
+        cutout = Image.new("L", canvas.size, 0)
+        ImageDraw.Draw(cutout).ellipse((width * 0.06, height * 0.06, width * 0.94, height * 0.94), fill=255)
+        canvas.putalpha(ImageChops.multiply(canvas.getchannel("A"), cutout))
     draw = ImageDraw.Draw(canvas)
     _insets(canvas, draw, inputs[1:])
     _labels(draw, width, height, model, variant)

@@ -6,11 +6,18 @@ so a client sees the events arrive separately as it would from the API.
 
     with serve(Simulator()) as base_url:
         client = openai.OpenAI(base_url=base_url, api_key="sk-test")
+
+It stays on 127.0.0.1 and answers malformed HTTP before the simulator sees it: a bad or conflicting
+``Content-Length``, broken chunked framing, a body over ``MAX_BODY_BYTES`` or JSON nested deeper than
+``MAX_JSON_DEPTH`` get a 400 (413 for size), and a body that stops arriving gets a 408 after
+``body_timeout_s``. Those answers say "(simulated)": they are this server's, not OpenAI's.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import socket
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,19 +29,64 @@ from .errors import SIMULATED
 from .simulator import Simulator
 
 LOOPBACK = "127.0.0.1"
+# The largest request body read (bytes): 16 images of just under 50 MB each, as multipart.
+MAX_BODY_BYTES = 16 * 50 * 1024 * 1024 + 1024 * 1024
+# Deeper JSON is refused before parsing (no request the API takes nests anywhere near this).
+MAX_JSON_DEPTH = 64
+# Seconds a client may leave a request body (or the next request on a kept-alive connection) unsent.
+BODY_TIMEOUT_S = 10.0
+_DIGITS = re.compile(rb"[0-9]{1,12}")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(;[^\r\n]*)?\r?\n")
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # the unrolled form: fast on long data URLs
+_JSON_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+class BadRequest(Exception):
+    """A request this server refuses before the simulator sees it: (status, message)."""
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply a JSON text nests arrays and objects (0 for a scalar), without parsing it."""
+    depth = deepest = 0
+    for match in _JSON_BRACKETS.finditer(_JSON_STRING.sub(b'""', body)):
+        depth += 1 if match[0] in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, and chunked streams
     simulator: Simulator
+    timeout = BODY_TIMEOUT_S  # applied to the socket by StreamRequestHandler.setup
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in separate writes: without this, delayed ACKs stall each answer ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._answer()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
+    def _refuse(self, status: int, message: str) -> None:
+        self.close_connection = True  # the framing is not to be trusted after this
+        self._send_json(status, {"error": {"message": f"{SIMULATED}{message}", "type": "invalid_request_error",
+                                           "param": None, "code": None}}, {"Connection": "close"})
+
     def _answer(self) -> None:
-        body = self._read_body()
+        try:
+            body = self._read_body()
+            # Every body but multipart may reach json.loads in the simulator, whatever its Content-Type says.
+            multipart = (self.headers.get("Content-Type") or "").startswith("multipart/")
+            if not multipart and json_depth(body) > MAX_JSON_DEPTH:
+                raise BadRequest(400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+        except BadRequest as refused:
+            self._refuse(*refused.args)
+            return
+        except TimeoutError:
+            self._refuse(408, f"The request body did not arrive within {self.timeout:g} s.")
+            return
         url = urlsplit(self.path)
         try:
             result = self.simulator.handle(self.command, url.path, dict(parse_qsl(url.query)),
@@ -76,26 +128,62 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = bytearray()
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                data += self.rfile.read(size)
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return bytes(data)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        """The request body, by Content-Length or chunked framing; BadRequest when the framing is wrong."""
+        lengths = self.headers.get_all("Content-Length") or []
+        chunked = (self.headers.get("Transfer-Encoding") or "").strip().lower()
+        if chunked and lengths:
+            raise BadRequest(400, "A request cannot have both Content-Length and Transfer-Encoding.")
+        if chunked:
+            if chunked != "chunked":
+                raise BadRequest(400, f"Unsupported Transfer-Encoding {chunked!r}.")
+            return self._read_chunked()
+        if not lengths:
+            return b""
+        if len(set(lengths)) != 1 or not _DIGITS.fullmatch(lengths[0].strip().encode()):
+            raise BadRequest(400, "The Content-Length header is not a single non-negative integer.")
+        length = int(lengths[0])
+        if length > MAX_BODY_BYTES:
+            raise BadRequest(413, f"The body is {length} bytes; this server reads at most {MAX_BODY_BYTES}.")
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise BadRequest(400, f"The body ended after {len(body)} of {length} bytes.")
+        return body
+
+    def _read_chunked(self) -> bytes:
+        data = bytearray()
+        while True:
+            match = _CHUNK_SIZE.fullmatch(self.rfile.readline(1024))
+            if match is None:
+                raise BadRequest(400, "Broken chunked encoding: a chunk size line is not hexadecimal.")
+            size = int(match[1], 16)
+            if len(data) + size > MAX_BODY_BYTES:
+                raise BadRequest(413, f"The chunked body is over {MAX_BODY_BYTES} bytes.")
+            if size == 0:
+                break
+            chunk = self.rfile.read(size)
+            if len(chunk) != size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise BadRequest(400, "Broken chunked encoding: a chunk is not the size its line gives.")
+            data += chunk
+        for _ in range(100):  # trailers, up to the blank line
+            if self.rfile.readline(8192) in (b"\r\n", b"\n", b""):
+                return bytes(data)
+        raise BadRequest(400, "Broken chunked encoding: too many trailer lines.")
 
     def log_message(self, format: str, *args) -> None:
         pass  # one line per request would flood notebook and test output
 
 
 @contextmanager
-def serve(simulator: Simulator, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
-    """Run ``simulator`` on ``host:port`` (port 0 picks a free one); yields the base URL ending in ``/v1``."""
+def serve(simulator: Simulator, host: str = LOOPBACK, port: int = 0, *,
+          body_timeout_s: float = BODY_TIMEOUT_S) -> Iterator[str]:
+    """Run ``simulator`` on ``host:port`` (port 0 picks a free one); yields the base URL ending in ``/v1``.
+
+    ``body_timeout_s`` (seconds) bounds how long a connection may sit with a request unsent.
+    Raises ValueError for any host but 127.0.0.1.
+    """
     if host != LOOPBACK:
         raise ValueError(f"the simulator server binds to {LOOPBACK} only, not {host!r}")
-    handler = type("SimulatorHandler", (_Handler,), {"simulator": simulator})
+    handler = type("SimulatorHandler", (_Handler,), {"simulator": simulator, "timeout": body_timeout_s})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     # A short poll keeps shutdown quick when the block exits.

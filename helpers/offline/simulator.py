@@ -9,9 +9,12 @@ Two honesty rules hold throughout:
 
 * Error bodies that were publicly observed are reproduced exactly, with their source next to them.
   Every other error message starts with ``(simulated) ``.
-* Output tokens follow the documented tables (``pricing.output_tokens``). Everything else that
-  the simulator has to count (input tokens, tokens for models without a table) is a stand-in,
-  labelled as such where it is defined.
+* Output tokens come from the model's own facts (``pricing.output_tokens_documented``). Where a
+  model has none for a quality and size, the count is a stand-in (``SIM_STAND_IN_OUTPUT_TOKENS``);
+  ``output_tokens_simulated`` tells which, since ``usage`` has no field to say so. Input tokens
+  are stand-ins too, labelled where they are defined.
+* Response headers carry what the SDK and user code read: ``x-request-id`` and the
+  ``x-ratelimit-*`` family. Their values are simulated (see ``rate_limit_headers``).
 
 Answers are deterministic: ids, timestamps, request ids and pictures derive from a hash of the
 request and of how many identical requests came before it, so the same sequence of calls gives
@@ -30,9 +33,12 @@ import math
 import re
 import threading
 import time
+import typing
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
+
+from openai.types.shared.chat_model import ChatModel
 
 from .. import imaging, pricing, registry
 from . import batches, rendering, wire
@@ -40,13 +46,13 @@ from .errors import Rejected, SimulatedResponse, bad_value, created_at, hex_id, 
 
 # --- token counts ----------------------------------------------------------------------------
 
-# Simulator stand-in, not a documented fact. Models whose output-token table has no entry for a
-# request (gpt-image-2 has two calculator readings, the 2.5/2.6 families none) are charged, in
-# order: the table entry; the official per-image price divided by the image output rate; the
-# table for GPT Image models before gpt-image-2. Qualities above "high" count as "high", and sizes
-# outside the tables scale the 1024x1024 figure by pixel area.
-STAND_IN_OUTPUT_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS
-STANDARD_QUALITIES = ("low", "medium", "high")
+# Simulator stand-in, not a documented fact: image output tokens per 1024x1024 of area, by quality,
+# for a model that has no documented count at the requested quality and size (the 2.5/2.6 families
+# at most sizes, gpt-image-2 away from its calculator sizes). No model's table is stretched over
+# another model, size or quality; these invented figures are used instead.
+SIM_STAND_IN_OUTPUT_TOKENS = {"low": 250, "medium": 1000, "high": 4000, "xhigh": 6000, "max": 8000}
+# The guide: each partial image adds 100 image output tokens.
+PARTIAL_IMAGE_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS.partial_image_tokens
 
 # Simulated, not documented: the guide publishes no input-token formula. Text is counted at about
 # four characters per token; an input image costs a base plus a figure per 512 px tile of the
@@ -72,23 +78,19 @@ def image_input_tokens(width: int, height: int, *, high_fidelity: bool = False) 
     return tokens * (SIM_HIGH_FIDELITY_FACTOR if high_fidelity else 1)
 
 
+def output_tokens_simulated(model: str, quality: str, size: str) -> bool:
+    """True when the simulator's output-token count for one image is its stand-in, not a fact about ``model``."""
+    return pricing.output_tokens_documented(model, quality, size) is None
+
+
 def output_tokens(model: str, quality: str, size: str, *, images: int = 1, partial_images: int = 0) -> int:
-    """Image output tokens: the documented table, else the stand-in described above."""
-    documented = pricing.output_tokens(model, quality, size, images=images, partial_images=partial_images)
-    if documented is not None:
-        return documented
-    record = registry.get(model)
-    q = quality if quality in STANDARD_QUALITIES else "high"
-    w, h = _parse_size(size) or (1024, 1024)
-    lookup, area = (size, 1.0) if size in registry.STANDARD_SIZES else ("1024x1024", w * h / (1024 * 1024))
-    per_image: Optional[float] = record.output_tokens.tokens.get((q, lookup)) if record.output_tokens else None
-    price = pricing.per_image_price(model, q, lookup)
-    rate = record.token_prices.image_out if record.token_prices else None
-    if per_image is None and price is not None and rate:
-        per_image = price * pricing.PER_MILLION / rate
+    """Image output tokens: the model's own documented count, else the labelled stand-in above."""
+    per_image = pricing.output_tokens_documented(model, quality, size)
     if per_image is None:
-        per_image = STAND_IN_OUTPUT_TOKENS.tokens[(q, lookup)]
-    return images * (round(per_image * area) + partial_images * STAND_IN_OUTPUT_TOKENS.partial_image_tokens)
+        width, height = registry.parse_size(size) or AUTO_SIZE
+        per_image = round(SIM_STAND_IN_OUTPUT_TOKENS.get(quality, SIM_STAND_IN_OUTPUT_TOKENS["high"])
+                          * width * height / (1024 * 1024))
+    return images * (per_image + partial_images * PARTIAL_IMAGE_TOKENS)
 
 
 def _usage(model: str, quality: str, size: str, *, images: int, partial_images: int, text: int, image: int,
@@ -117,7 +119,7 @@ SDK_QUALITIES = ("low", "medium", "high", "xhigh", "max", "auto")
 SDK_BACKGROUNDS = ("transparent", "opaque", "auto")
 SDK_FORMATS = ("png", "webp", "jpeg", "gif", "svg")
 RENDERED_FORMATS = ("png", "webp", "jpeg")
-MAX_LONG_EDGE, MAX_SHORT_EDGE = 3840, 2160
+EDIT_MIMETYPES = ("image/jpeg", "image/png", "image/webp")
 
 # What the simulator picks where the real API decides for itself: quality "auto" renders as
 # "medium", size "auto" as 1024x1024 and background "auto" as opaque.
@@ -149,11 +151,6 @@ class ImageRequest:
     def render(self, **kw: Any) -> dict:
         return dict(output_format=self.output_format, background=self.background, compression=self.compression,
                     model=self.model, **kw)
-
-
-def _parse_size(value: str) -> Optional[tuple[int, int]]:
-    match = re.fullmatch(r"(\d{1,5})x(\d{1,5})", value)
-    return (int(match[1]), int(match[2])) if match else None
 
 
 def _int(fields: Mapping[str, Any], name: str, default: Optional[int]) -> Optional[int]:
@@ -188,6 +185,7 @@ def _choice(fields: Mapping[str, Any], name: str, default: str, allowed: tuple[s
 
 
 def _check_model(model_id: Any, *, tool: bool, day: Optional[dt.date] = None) -> registry.ModelRecord:
+    """The registry record of a served image model; refusals as the API gives them (see errors.py)."""
     day = day or registry.as_of_day()
     if not isinstance(model_id, str) or not model_id:
         raise bad_value("model", "Specify a model explicitly.", "missing_required_parameter")
@@ -197,7 +195,7 @@ def _check_model(model_id: Any, *, tool: bool, day: Optional[dt.date] = None) ->
         raise bad_value("model", f"Invalid value: '{model_id}'. The simulator's registry has no such model.",
                    "model_not_found") from None
     if not record.served_on(day):
-        raise reject("model_shut_down", model=model_id, day=day)
+        raise reject("model_shut_down", model=model_id, day=day, route="tool" if tool else "images")
     caps = record.capabilities
     if record.kind != "image" or caps is None or (tool and not caps.image_tool_model):
         where = "the image_generation tool" if tool else "the Images API"
@@ -205,30 +203,18 @@ def _check_model(model_id: Any, *, tool: bool, day: Optional[dt.date] = None) ->
     return record
 
 
-def _check_size(value: Any, caps: registry.Capabilities, model: str) -> tuple[int, int]:
+def _check_size(value: Any, caps: registry.Capabilities, model: str, param: str = "size") -> tuple[int, int]:
+    """(width, height) to draw; the registry's size rule decides what is refused (``Capabilities.size_problem``)."""
     if value is None:  # omitted: the API picks, and so does the simulator, whatever the model's size list says
         return AUTO_SIZE
-    if not isinstance(value, str):
-        raise bad_value("size", f"Invalid value: {value!r}. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
-    if value == "auto":
-        if caps.sizes is not None and "auto" not in caps.sizes:
-            raise bad_value("size", f"Invalid value: 'auto'. {model} supports: {', '.join(caps.sizes)}.")
-        return AUTO_SIZE
-    parsed = _parse_size(value)
-    if parsed is None:
-        raise bad_value("size", f"Invalid value: '{value}'. Give the size as 'WIDTHxHEIGHT' or 'auto'.")
-    if caps.sizes is not None and value in caps.sizes:
-        return parsed
-    if caps.arbitrary_sizes is False:
-        raise bad_value("size", f"Invalid value: '{value}'. Supported values are: {', '.join(caps.sizes or ())}.")
-    # Arbitrary sizes allowed, or not known for this model: the documented gpt-image-2 rules apply.
-    w, h = parsed
-    if w % 16 or h % 16:
-        raise bad_value("size", f"Invalid value: '{value}'. Width and height must both be divisible by 16.")
-    if not (w > 0 and h > 0 and 1 / 3 <= w / h <= 3):
-        raise bad_value("size", f"Invalid value: '{value}'. The aspect ratio must be between 1:3 and 3:1.")
-    if max(w, h) > MAX_LONG_EDGE or min(w, h) > MAX_SHORT_EDGE:
-        raise bad_value("size", f"Invalid value: '{value}'. The maximum supported resolution is 3840x2160.")
+    problem = caps.size_problem(value) if isinstance(value, str) else f"Invalid size {value!r}: give 'WIDTHxHEIGHT'."
+    parsed = registry.parse_size(value) if value != "auto" else AUTO_SIZE
+    if problem is None and caps.size_rule is None and caps.arbitrary_sizes is None and value != "auto" and parsed:
+        # The registry knows no rule for this model, but the simulator must bound what it draws: it
+        # applies the documented rule of the gpt-image-2 family, and its refusal says "(simulated)".
+        problem = registry.ARBITRARY_SIZE_RULE.problem(*parsed)
+    if problem is not None:
+        raise bad_value(param, f"{problem} (model {model})", "invalid_value")
     return parsed
 
 
@@ -268,7 +254,7 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
         if fields.get(name) is not None:
             raise bad_value(name, f"'{name}' is not supported for GPT image models, which always return base64.",
                        "unsupported_parameter")
-    width, height = _check_size(fields.get("size"), caps, model)
+    width, height = _check_size(fields.get("size"), caps, model, "tools" if tool else "size")
     quality = _choice(fields, "quality", "auto", SDK_QUALITIES, caps.qualities, model)
     output_format = _choice(fields, "output_format", "png", SDK_FORMATS, caps.output_formats, model)
     if output_format not in RENDERED_FORMATS:
@@ -278,7 +264,7 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
         if output_format not in ("png", "webp"):
             raise bad_value("background", "A transparent background needs output_format png or webp.")
         if caps.transparent_background == "no":
-            raise bad_value("background", f"{model} does not support transparent backgrounds.")
+            raise reject("transparent_unsupported", route=route)
     compression = _int(fields, "output_compression", None)
     if compression is not None:
         if not 0 <= compression <= 100:
@@ -294,6 +280,8 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
         stream = _bool(fields, "stream")
     if stream and caps.streaming is False:
         raise bad_value("stream", f"{model} does not support streaming.")
+    if stream and tool and not _int(fields, "partial_images", 0):
+        raise reject("streaming_without_partials")
     if stream and n > 1:
         raise bad_value("n", "The simulator streams one image per request: use n=1 with stream=true.")
     partial_images = _int(fields, "partial_images", 0)
@@ -347,22 +335,11 @@ def _check_mask(data: bytes, first: Any, caps: registry.Capabilities, param: str
                           f"{first.size[0]}x{first.size[1]}; they must have the same dimensions.")
 
 
-def _tool_mask(spec: Any, images: list[Any], caps: registry.Capabilities) -> Optional[bytes]:
-    if spec is None:
-        return None
-    if not images:
-        raise bad_value("tools", "input_image_mask needs an image in the conversation to apply to.")
-    if not isinstance(spec, dict) or "image_url" not in spec:
-        raise bad_value("tools", "The offline simulator takes input_image_mask as an image_url data URL (no file ids).")
-    mask = _data_url(spec["image_url"], "tools")
-    _check_mask(mask, images[0], caps, "tools")
-    return mask
-
-
 def _data_url(url: Any, param: str) -> bytes:
     match = re.fullmatch(r"data:image/[\w.+-]+;base64,(.*)", url, re.S) if isinstance(url, str) else None
     if match is None:
-        raise bad_value(param, "The offline simulator takes images as base64 'data:image/...;base64,' URLs only.")
+        raise bad_value(param, "The offline simulator takes images as base64 'data:image/...;base64,' URLs or "
+                               "file ids, not web addresses (it cannot fetch them).")
     try:
         return base64.b64decode("".join(match[1].split()), validate=True)
     except binascii.Error:
@@ -373,13 +350,26 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+# The SDK's mainline model ids (openai/types/shared/chat_model.py): a Responses call with the image
+# tool on one of these that the registry does not list (older than the gpt-5 family) gets the
+# publicly observed refusal for such a pairing (errors._orchestrator_unsupported).
+SDK_CHAT_MODELS = frozenset(typing.get_args(ChatModel))
+
+# Simulated rate-limit headers: the names are the API's (x-ratelimit-limit-requests, ...); the values
+# are the simulator's images_per_minute when set, else the lesson model's Tier 1 limits from the
+# registry. Remaining requests count the simulator's own last 60 s; tokens are not counted.
+RATE_LIMIT_TIER = 1
+
+
 # --- the simulator ---------------------------------------------------------------------------
 
 class Simulator:
     """Answers ``(method, path, query, headers, body)`` like the OpenAI API would, offline.
 
     ``images_per_minute`` turns on a rate limit counted over the last 60 s of ``clock``; a scaled
-    or fake clock makes the limit usable in tests and lessons.
+    or fake clock makes the limit usable in tests and lessons. ``day`` is the date it answers for
+    (default: the registry's as-of date): lifecycles are asked on it, and every ``created``
+    timestamp falls on it.
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.time, images_per_minute: Optional[int] = None,
@@ -389,10 +379,13 @@ class Simulator:
         self.day = day or registry.as_of_day()
         self.images_per_minute = images_per_minute
         self._window: deque[float] = deque()
+        self._requests: deque[float] = deque()  # every request's time, for the x-ratelimit-* headers
         self._seen: dict[str, int] = defaultdict(int)
         self._images: dict[str, str] = {}  # image_generation_call id -> base64 result
-        self._responses: dict[str, dict] = {}  # response id -> Response JSON
+        self._responses: dict[str, dict] = {}  # response id -> Response JSON (stored ones only)
         self._lock = threading.Lock()
+        # A Batch worker reads file ids from the simulator that owns the batch (a weak reference).
+        self.files_owner: Optional[Callable[[], Any]] = None
 
     def remember(self, response_json: dict) -> None:
         """Register a Response (e.g. a recorded one) so later turns can refer to it and its images."""
@@ -400,6 +393,8 @@ class Simulator:
             self._remember(response_json)
 
     def _remember(self, response: dict) -> None:
+        if response.get("store") is False:
+            return  # store=false: the API keeps nothing to refer back to
         self._responses[response["id"]] = response
         for item in response.get("output") or ():
             if item.get("type") == "image_generation_call" and item.get("result"):
@@ -418,19 +413,46 @@ class Simulator:
                 status, extra = 200, {}
             except Rejected as rejected:
                 status, payload, extra = rejected.args[0]
-        headers_out = {"x-request-id": "req_" + seed[:32], **extra}
+            headers_out = {"x-request-id": "req_" + seed[:32], **self.rate_limit_headers(), **extra}
         if isinstance(payload, tuple):
             return SimulatedResponse(status, events=payload,
                                      headers={"content-type": "text/event-stream", **headers_out})
         return SimulatedResponse(status, body=payload, headers={"content-type": "application/json", **headers_out})
 
+    def rate_limit_headers(self) -> dict[str, str]:
+        """The ``x-ratelimit-*`` headers for the request being answered (simulated values, see above).
+
+        With ``images_per_minute`` set they follow the simulator's own 60 s window on its clock;
+        otherwise they are fixed, so recordings stay the same from run to run.
+        """
+        tier = registry.rate_limits(registry.LESSON_IMAGE_MODEL, RATE_LIMIT_TIER)
+        if tier is None:
+            return {}
+        requests, remaining, reset = tier[0], tier[0] - 1, 0.0
+        if self.images_per_minute is not None:
+            now = self.clock()
+            self._requests.append(now)
+            while self._requests and self._requests[0] <= now - 60:
+                self._requests.popleft()
+            requests = self.images_per_minute
+            remaining = max(0, requests - len(self._requests))
+            reset = max(0.0, self._requests[0] + 60 - now) if remaining == 0 else 0.0
+        return {"x-ratelimit-limit-requests": str(requests), "x-ratelimit-remaining-requests": str(remaining),
+                "x-ratelimit-reset-requests": f"{reset:g}s",
+                "x-ratelimit-limit-tokens": str(tier[1]), "x-ratelimit-remaining-tokens": str(tier[1]),
+                "x-ratelimit-reset-tokens": "0s"}
+
     def _route(self, method: str, path: str, content_type: str, body: bytes, seed: str) -> dict | tuple:
         if method == "POST" and path == "/v1/images/generations":
             return self._generate(json_body(body), seed)
         if method == "POST" and path == "/v1/images/edits":
+            if content_type.startswith("application/json"):
+                return self._edit_json(json_body(body), seed)
             return self._edit(content_type, body, seed)
         if method == "POST" and path == "/v1/responses":
             return self._respond(json_body(body), seed)
+        if method == "GET" and path.startswith("/v1/responses/"):
+            return self._retrieve(path[len("/v1/responses/"):])
         if method == "GET" and path.startswith("/v1/models/"):
             return _model(path[len("/v1/models/"):])
         if path.startswith(("/v1/files", "/v1/batches")):
@@ -450,6 +472,18 @@ class Simulator:
             raise reject("rate_limit", retry_after_s=frees_at - now)
         self._window.extend([now] * images)
 
+    def _file(self, file_id: Any, param: str) -> bytes:
+        owner = self.files_owner() if self.files_owner is not None else self
+        return batches.file_bytes(owner if owner is not None else self, file_id, param)
+
+    def _image_ref(self, ref: Any, param: str) -> bytes:
+        """An image given as ``{"image_url": data URL}`` or ``{"file_id": id}`` (JSON edits, masks, inputs)."""
+        if isinstance(ref, dict) and ref.get("file_id") is not None:
+            return self._file(ref["file_id"], param)
+        if isinstance(ref, dict) and "image_url" in ref:
+            return _data_url(ref["image_url"], param)
+        raise bad_value(param, "Give each image as {'image_url': <data URL>} or {'file_id': <id>}.")
+
     # --- Images API ---
 
     def _generate(self, body: dict, seed: str) -> dict | tuple:
@@ -459,11 +493,12 @@ class Simulator:
         def render(variant: int) -> bytes:
             return rendering.render_generated(req.prompt, req.width, req.height, **req.render(variant=variant))
 
-        return _images_answer(req, seed, render, dict(text=text_tokens(req.prompt), image=0), "image_generation")
+        return _images_answer(req, seed, render, dict(text=text_tokens(req.prompt), image=0), "image_generation",
+                              self.day)
 
     def _edit(self, content_type: str, body: bytes, seed: str) -> dict | tuple:
         if not content_type.startswith("multipart/form-data"):
-            raise bad_value(None, "Image edits take a multipart/form-data body.", "invalid_content_type")
+            raise bad_value(None, "Image edits take a multipart/form-data or JSON body.", "invalid_content_type")
         try:
             parts = wire.parse_multipart(content_type, body)
         except ValueError:
@@ -471,15 +506,36 @@ class Simulator:
         for part in parts:
             if part.is_file and part.name not in ("image", "image[]", "mask", "markup"):
                 raise reject("unknown_parameter", param=part.name)
-        req = check_image_request(wire.form_fields(parts), route="edit", day=self.day)
-        caps = registry.get(req.model).capabilities
+            if part.is_file and part.content_type not in EDIT_MIMETYPES:
+                raise reject("unsupported_mimetype", param=part.name.removesuffix("[]"), mimetype=part.content_type)
+        fields = wire.form_fields(parts)
         inputs = [p.data for p in wire.file_parts(parts, "image", "image[]")]
-        images = _check_inputs(inputs, caps, "image")
         masks = wire.file_parts(parts, "mask")
-        mask = masks[0].data if masks else None
+        return self._edit_images(fields, inputs, masks[0].data if masks else None,
+                                 bool(wire.file_parts(parts, "markup")), seed)
+
+    def _edit_json(self, body: dict, seed: str) -> dict | tuple:
+        """The JSON body for /v1/images/edits (registry.EDITS_JSON_BODY): images and mask by image_url or file_id."""
+        images = body.get("images")
+        if not isinstance(images, list) or not images:
+            raise bad_value("images", "Missing required parameter: 'images' (a list of {image_url | file_id}).",
+                            "missing_required_parameter")
+        inputs = [self._image_ref(ref, "images") for ref in images]
+        mask = self._image_ref(body["mask"], "mask") if body.get("mask") is not None else None
+        fields = {k: v for k, v in body.items() if k not in ("images", "mask")}
+        for name in ("image", "markup"):
+            if name in fields:
+                raise reject("unknown_parameter", param=name)
+        return self._edit_images(fields, inputs, mask, False, seed)
+
+    def _edit_images(self, fields: Mapping[str, Any], inputs: list[bytes], mask: Optional[bytes], markup: bool,
+                     seed: str) -> dict | tuple:
+        req = check_image_request(fields, route="edit", day=self.day)
+        caps = registry.get(req.model).capabilities
+        images = _check_inputs(inputs, caps, "image")
         if mask is not None:
             _check_mask(mask, images[0], caps, "mask")
-        if wire.file_parts(parts, "markup"):
+        if markup:
             if mask is not None:
                 raise bad_value("markup", "markup cannot be combined with mask.")
             raise bad_value("markup", "The simulator does not draw markup-guided edits.", "unsupported_parameter")
@@ -487,28 +543,40 @@ class Simulator:
 
         def render(variant: int) -> bytes:
             return rendering.render_edit(inputs, req.prompt, req.width, req.height, mask=mask,
-                                       **req.render(variant=variant))
+                                         **req.render(variant=variant))
 
         high = req.input_fidelity == "high" or caps.input_fidelity == ()
         usage = dict(text=text_tokens(req.prompt),
                      image=sum(image_input_tokens(*im.size, high_fidelity=high) for im in images))
-        return _images_answer(req, seed, render, usage, "image_edit")
+        return _images_answer(req, seed, render, usage, "image_edit", self.day)
 
     # --- Responses API ---
 
-    def _respond(self, body: dict, seed: str) -> dict | tuple:
-        mainline = body.get("model")
-        try:
-            record = registry.get(mainline)
-        except (registry.UnknownModel, TypeError):
+    def _retrieve(self, response_id: str) -> dict:
+        if response_id not in self._responses:
+            raise reject("not_found", message=f"Response with id '{response_id}' not found.")
+        return self._responses[response_id]
+
+    def _mainline(self, mainline: Any, has_image_tool: bool) -> registry.ModelRecord:
+        record = registry.MODELS.get(mainline) if isinstance(mainline, str) else None
+        if record is None:
+            if has_image_tool and mainline in SDK_CHAT_MODELS:
+                raise reject("orchestrator_unsupported", model=mainline)
             raise bad_value("model", f"Invalid value: '{mainline}'. The simulator's registry has no such model.",
-                       "model_not_found") from None
+                            "model_not_found")
+        if not record.served_on(self.day):
+            raise reject("model_shut_down", model=mainline, day=self.day, route="images")
         if not record.capabilities or not record.capabilities.responses_top_level:
             hint = " Image models go in tools[].model of an image_generation tool." if record.kind == "image" else ""
             raise bad_value("model", f"The model '{mainline}' is not supported as the Responses API model.{hint}",
-                       "model_not_supported")
+                            "model_not_supported")
+        return record
+
+    def _respond(self, body: dict, seed: str) -> dict | tuple:
+        mainline = body.get("model")
         tools = body.get("tools") or []
         tool = next((t for t in tools if isinstance(t, dict) and t.get("type") == "image_generation"), None)
+        self._mainline(mainline, tool is not None)
         if tool is None:
             raise bad_value("tools", "The simulator answers Responses requests that include an image_generation tool.")
         stream = body.get("stream") is True
@@ -522,7 +590,12 @@ class Simulator:
             raise bad_value("tools", "action 'edit' needs an image in the conversation, and there is none.")
         action = "edit" if inputs and action != "generate" else "generate"
         decoded = _check_inputs(inputs, caps, "input") if inputs else []
-        mask = _tool_mask(tool.get("input_image_mask"), decoded, caps)
+        mask = None
+        if tool.get("input_image_mask") is not None:
+            if not decoded:
+                raise bad_value("tools", "input_image_mask needs an image in the conversation to apply to.")
+            mask = self._image_ref(tool["input_image_mask"], "tools")
+            _check_mask(mask, decoded[0], caps, "tools")
         self._take_slots(1)
 
         revised = req.prompt + ", rendered in a clean illustrative style"
@@ -532,7 +605,7 @@ class Simulator:
             result = rendering.render_generated(revised, req.width, req.height, **req.render())
         high = req.input_fidelity == "high" or caps.input_fidelity == ()
         image_in = sum(image_input_tokens(*im.size, high_fidelity=high) for im in decoded) if action == "edit" else 0
-        created = created_at(seed)
+        created = created_at(seed, self.day)
         call_id, msg_id = "ig_" + hex_id(seed, "ig", 48), "msg_" + hex_id(seed, "msg", 48)
         text = ("(simulated) Here is the edited image. It was drawn by the kit's offline simulator, not by OpenAI."
                 if action == "edit" else
@@ -541,7 +614,7 @@ class Simulator:
                 "revised_prompt": revised, "action": action, "background": req.background,
                 "output_format": req.output_format, "quality": req.quality, "size": req.size}
         message = {"id": msg_id, "type": "message", "role": "assistant", "status": "completed",
-                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
+                   "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
         mainline_in = text_tokens(prompt) + sum(image_input_tokens(*im.size) for im in decoded)
         mainline_out = text_tokens(revised) + text_tokens(text)
         response = {
@@ -551,6 +624,7 @@ class Simulator:
             "model": mainline, "output": [call, message],
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
             "previous_response_id": body.get("previous_response_id"),
+            "store": body.get("store", True),
             "temperature": body.get("temperature", 1.0), "top_p": body.get("top_p", 1.0),
             "tool_choice": body.get("tool_choice", "auto"),
             "tools": [dict(t, model=req.model) if t is tool else t for t in tools],
@@ -569,19 +643,22 @@ class Simulator:
         if not stream:
             return response
         partials = [rendering.render_partial(revised, req.width, req.height, index=k, total=req.partial_images,
-                                           **req.render()) for k in range(req.partial_images)]
+                                             **req.render()) for k in range(req.partial_images)]
         return _response_events(response, partials)
 
     def _context(self, body: dict) -> tuple[str, list[bytes]]:
-        """The prompt and the images in context, oldest first: the first one is the edit base."""
-        texts: list[str] = []
+        """The prompt and the images in context, oldest first: the first one is the edit base.
+
+        What steers the drawing: ``instructions``, system and developer messages, and the user's
+        words (in that order); assistant turns do not.
+        """
+        texts: list[str] = [body["instructions"]] if isinstance(body.get("instructions"), str) else []
         images: list[bytes] = []
         previous = body.get("previous_response_id")
         if previous is not None:
             earlier = self._responses.get(previous)
             if earlier is None:
-                raise bad_value("previous_response_id", f"Previous response with id '{previous}' not found.",
-                           "previous_response_not_found")
+                raise reject("previous_response_not_found", response_id=previous)
             results = [i["result"] for i in earlier.get("output") or ()
                        if i.get("type") == "image_generation_call" and i.get("result")]
             images += [base64.b64decode(results[-1])] if results else []
@@ -591,33 +668,34 @@ class Simulator:
             if kind in ("image_generation_call", "item_reference"):
                 result = item.get("result") or self._images.get(item.get("id"))
                 if result is None:
-                    raise bad_value("input", f"Item with id '{item.get('id')}' not found.", "item_not_found")
+                    raise reject("item_not_found", item_id=item.get("id"))
                 images.append(base64.b64decode(result))
             elif kind == "message":
-                if item.get("role") != "user":
-                    continue  # only the user's words steer the simulated drawing
+                if item.get("role") not in ("user", "system", "developer"):
+                    continue  # the assistant's own earlier words do not steer the simulated drawing
                 content = item.get("content")
                 for part in [{"type": "input_text", "text": content}] if isinstance(content, str) else content or []:
                     if part.get("type") == "input_text":
                         texts.append(part.get("text", ""))
                     elif part.get("type") == "input_image":
-                        images.append(_data_url(part.get("image_url"), "input"))
+                        images.append(self._image_ref(part, "input"))
                     else:
                         raise bad_value("input", f"The simulator does not read '{part.get('type')}' content parts.")
             else:
                 raise bad_value("input", f"The simulator does not read '{kind}' input items.")
         prompt = " ".join(t.strip() for t in texts if t.strip())
         if not prompt:
-            raise bad_value("input", "The simulator needs some user text to draw from.", "missing_required_parameter")
+            raise bad_value("input", "The simulator needs some text (input, instructions or a system message) to "
+                                     "draw from.", "missing_required_parameter")
         return prompt, images
 
 # --- answers ---------------------------------------------------------------------------------
 
 
 def _images_answer(req: ImageRequest, seed: str, render: Callable[[int], bytes], usage: Mapping[str, int],
-                   prefix: str) -> dict | tuple:
+                   prefix: str, day: Optional[dt.date] = None) -> dict | tuple:
     """An ImagesResponse, or its stream: ``prefix`` is "image_generation" or "image_edit"."""
-    created = created_at(seed)
+    created = created_at(seed, day)
     count = dict(images=req.n, partial_images=req.partial_images, **usage)
     shared = {"background": req.background, "output_format": req.output_format, "quality": req.quality,
               "size": req.size}
@@ -643,7 +721,7 @@ def _response_events(response: dict, partials: list[bytes]) -> tuple[dict, ...]:
     call, message = response["output"]
     text = message["content"][0]["text"]
     pending = dict(response, status="in_progress", completed_at=None, output=[], usage=None, tool_usage=None)
-    part = {"type": "output_text", "text": "", "annotations": []}
+    part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
     ids = {"item_id": call["id"], "output_index": 0}
     msg = {"item_id": message["id"], "output_index": 1, "content_index": 0}
     events: list[dict] = [

@@ -1,8 +1,11 @@
 """HTTP transports injected into the OpenAI client: replay, simulate, record, and for live requests
 the registry checks before sending, the spending cap and the scrubbing of keys and ids.
 
-Each is an ``httpx2.BaseTransport``; ``client.make_client`` chooses and stacks them. Nothing is
-patched globally, so notebooks behave the same under JupyterLab, nbconvert and nbval.
+Each is an ``httpx2.BaseTransport`` and an ``httpx2.AsyncBaseTransport``, so the same stack serves
+``openai.OpenAI`` (``client.make_client``) and ``openai.AsyncOpenAI`` (``client.make_async_client``).
+The async side reads the request body first (``aread``), then answers as the sync side does: the
+simulator and recordings answer from memory. Nothing is patched globally, so notebooks behave the
+same under JupyterLab, nbconvert and nbval.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import json
 import sys
 import threading
 import time
-from typing import Callable, Iterator, Optional
+from typing import AsyncIterator, Callable, Iterator, Optional
 
+import anyio
 import httpx2
 
 from .. import budget as budget_module
@@ -38,7 +42,7 @@ def read_request(request: httpx2.Request, scenario: Optional[str] = None) -> dic
     return normalised
 
 
-class _EventStream(httpx2.SyncByteStream):
+class _EventStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
     """Serves SSE frames one at a time, optionally paced so partial images appear progressively."""
 
     def __init__(self, events: list[dict], delay: float):
@@ -49,6 +53,20 @@ class _EventStream(httpx2.SyncByteStream):
             if index and self._delay:
                 time.sleep(self._delay)
             yield frame
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for index, frame in enumerate(wire.encode_sse(self._events)):
+            if index and self._delay:
+                await anyio.sleep(self._delay)
+            yield frame
+
+
+class _AnswersFromMemory(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """A transport whose answers need no I/O: the async side reads the body, then answers like the sync side."""
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        return self.handle_request(request)
 
 
 def to_httpx(stored: rec.StoredResponse, request: httpx2.Request, *, event_delay: float = 0.0) -> httpx2.Response:
@@ -82,7 +100,7 @@ def from_httpx(response: httpx2.Response) -> rec.StoredResponse:
     return rec.StoredResponse(response.status_code, headers, json=payload)
 
 
-class SimulatorTransport(httpx2.BaseTransport):
+class SimulatorTransport(_AnswersFromMemory):
     """Answers every request with the kit's offline simulator."""
 
     def __init__(self, simulator, *, event_delay: float = 0.0, scenario: Optional[str] = None):
@@ -90,7 +108,10 @@ class SimulatorTransport(httpx2.BaseTransport):
 
     def answer(self, request: httpx2.Request) -> rec.StoredResponse:
         if self.scenario:
-            status, body, headers = simulator_errors.error_body(self.scenario)
+            # moderation_details was observed only on the Responses route (errors._moderation_blocked).
+            route = {"route": "responses" if request.url.path.endswith("/responses") else "images"} \
+                if self.scenario == "moderation_blocked" else {}
+            status, body, headers = simulator_errors.error_body(self.scenario, **route)
             return rec.StoredResponse(status, {"content-type": "application/json", **headers}, json=body)
         body = request.read()
         sim = self.simulator.handle(request.method, request.url.path, dict(request.url.params.multi_items()),
@@ -104,7 +125,7 @@ class SimulatorTransport(httpx2.BaseTransport):
         return to_httpx(self.answer(request), request, event_delay=self.event_delay)
 
 
-class ReplayTransport(httpx2.BaseTransport):
+class ReplayTransport(_AnswersFromMemory):
     """Answers from a recording. Strict unless a simulator fallback is given (offline mode)."""
 
     def __init__(self, recording: rec.Recording, *, fallback: Optional[SimulatorTransport] = None,
@@ -140,11 +161,10 @@ class ReplayTransport(httpx2.BaseTransport):
                 self.fallback.simulator.remember(event["data"]["response"])
 
 
-class RecordingTransport(httpx2.BaseTransport):
+class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Forwards to ``inner`` (the real API or the simulator) and stores each exchange."""
 
-    def __init__(self, inner: httpx2.BaseTransport, recording: rec.Recording, source: str,
-                 scenario: Optional[str] = None):
+    def __init__(self, inner, recording: rec.Recording, source: str, scenario: Optional[str] = None):
         self.inner, self.recording, self.source, self.scenario = inner, recording, source, scenario
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -157,68 +177,59 @@ class RecordingTransport(httpx2.BaseTransport):
         self.recording.add(normalised, stored, self.source)
         return to_httpx(stored, request)
 
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        normalised = read_request(request, self.scenario)
+        response = await self.inner.handle_async_request(request)
+        try:
+            await response.aread()
+            stored = from_httpx(response)
+        finally:
+            await response.aclose()
+        self.recording.add(normalised, stored, self.source)
+        return to_httpx(stored, request)
 
-class SpendingCapTransport(httpx2.BaseTransport):
+class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Reserves each live request's worst-case cost on the kernel's cap before sending, then settles it.
 
-    Refused requests raise ``budget.BudgetExceeded`` and nothing is sent. The reservation is settled
-    from the answer's ``usage``; released when the API refuses the request (4xx) or it never left
-    (connection refused); kept in full when the outcome is unknown (timeout, dropped connection,
-    5xx) or the answer is a stream, because the API may have made and billed the images. Each
-    ``batches.create`` is priced for its whole input file, however often that file is reused.
+    ``inner`` is an ``httpx2.HTTPTransport`` for the sync client, ``httpx2.AsyncHTTPTransport`` for
+    the async one; both draw on the same thread-safe ``budget.SpendingCap``. Refused requests raise
+    ``budget.BudgetExceeded`` and nothing is sent. The reservation is settled from the answer's
+    ``usage`` (a stream's from its last event); released when the API refuses the request (4xx) or
+    it never left (connection refused); kept in full when the outcome is unknown (timeout, dropped
+    connection, 5xx, a stream closed early), because the API may have made and billed the images.
+    Each ``batches.create`` is priced for its whole input file, however often that file is reused.
     """
 
-    def __init__(self, inner: httpx2.BaseTransport, cap: budget_module.SpendingCap):
+    def __init__(self, inner, cap: budget_module.SpendingCap):
         self.inner, self.cap = inner, cap
 
-    def _batch_file(self, request: httpx2.Request, file_id: str) -> Optional[bytes]:
-        """The input file's bytes: remembered from its upload, else downloaded (a free GET)."""
-        known = self.cap.batch_files.get(file_id)
-        if known is not None:
-            return known
+    # --- the steps both clients share ---
+
+    def _content_request(self, request: httpx2.Request, file_id: str) -> httpx2.Request:
         url = request.url.copy_with(path=request.url.path.rsplit("/batches", 1)[0] + f"/files/{file_id}/content",
                                     query=None)
-        headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "openai-organization",
-                                                                          "openai-project")}
-        response = self.inner.handle_request(httpx2.Request("GET", url, headers=headers))
-        try:
-            body = response.read()
-        finally:
-            response.close()
-        return body if response.status_code == 200 else None
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() in ("authorization", "openai-organization", "openai-project")}
+        return httpx2.Request("GET", url, headers=headers)
 
-    def expected(self, request: httpx2.Request, normalised: dict) -> budget_module.ExpectedCost:
+    @staticmethod
+    def _batch_file_id(request: httpx2.Request, normalised: dict) -> Optional[str]:
         if request.method == "POST" and request.url.path.rstrip("/").endswith("/batches"):
             file_id = (normalised.get("json") or {}).get("input_file_id")
-            data = self._batch_file(request, file_id) if isinstance(file_id, str) else None
-            if data is None:
-                return budget_module.ExpectedCost(None, f"batch over input file {file_id!r}, which could not be read",
-                                                  (f"batch input file {file_id!r}: not readable, so not priced",))
-            return budget_module.batch_file_cost(data)
-        return budget_module.expected_cost(normalised)
+            return file_id if isinstance(file_id, str) else ""
+        return None
 
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        normalised = read_request(request)
-        reservation = self.cap.reserve(self.expected(request, normalised))
-        try:
-            response = self.inner.handle_request(request)
-        except httpx2.ConnectError:
-            self.cap.release(reservation)  # the request never reached the API
-            raise
-        except BaseException:
-            self.cap.keep(reservation)  # a timeout or dropped connection: it may have been made and billed
-            raise
-        if response.headers.get("content-type", "").startswith("text/event-stream"):
-            return httpx2.Response(response.status_code, headers=response.headers, request=request,
-                                   stream=_SettlingStream(response, lambda body: self._settle_stream(
-                                       reservation, normalised, response.status_code, body)))
-        try:
-            stored = from_httpx(response)
-        except BaseException:
-            self.cap.keep(reservation)
-            raise
-        finally:
-            response.close()
+    def _expected(self, normalised: dict, file_id: Optional[str], data: Optional[bytes]) -> budget_module.ExpectedCost:
+        if file_id is None:
+            return budget_module.expected_cost(normalised)
+        if data is None:
+            return budget_module.ExpectedCost(None, f"batch over input file {file_id!r}, which could not be read",
+                                              (f"batch input file {file_id!r}: not readable, so not priced",))
+        return budget_module.batch_file_cost(data)
+
+    def _settle(self, request: httpx2.Request, normalised: dict, reservation: budget_module.Reservation,
+                stored: rec.StoredResponse) -> None:
         if 400 <= stored.status < 500:
             self.cap.release(reservation)
         elif stored.status >= 500:
@@ -226,7 +237,6 @@ class SpendingCapTransport(httpx2.BaseTransport):
         else:
             self._remember_batch_file(request, stored)
             self.cap.settle(reservation, budget_module.actual_cost(normalised, stored.json))
-        return to_httpx(stored, request)
 
     def _settle_stream(self, reservation: budget_module.Reservation, normalised: dict, status: int,
                        body: Optional[bytes]) -> None:
@@ -258,10 +268,92 @@ class SpendingCapTransport(httpx2.BaseTransport):
             upload = next((p.data for p in parts if p.is_file), b"")
             self.cap.batch_files[stored.json["id"]] = upload
 
+    def _unsent(self, error: BaseException, reservation: budget_module.Reservation) -> None:
+        if isinstance(error, httpx2.ConnectError):
+            self.cap.release(reservation)  # the request never reached the API
+        else:
+            self.cap.keep(reservation)  # a timeout or dropped connection: it may have been made and billed
 
-class _SettlingStream(httpx2.SyncByteStream):
-    """Passes a stream through and calls ``settle(body)`` once: with the whole body when it was read
-    to the end, with None when it was closed early or broke (its outcome, and its bill, unknown)."""
+    # --- sync ---
+
+    def _batch_file(self, request: httpx2.Request, file_id: str) -> Optional[bytes]:
+        """The input file's bytes: remembered from its upload, else downloaded (a free GET)."""
+        known = self.cap.batch_files.get(file_id)
+        if known is not None or not file_id:
+            return known
+        response = self.inner.handle_request(self._content_request(request, file_id))
+        try:
+            body = response.read()
+        finally:
+            response.close()
+        return body if response.status_code == 200 else None
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        normalised = read_request(request)
+        file_id = self._batch_file_id(request, normalised)
+        data = self._batch_file(request, file_id) if file_id is not None else None
+        reservation = self.cap.reserve(self._expected(normalised, file_id, data))
+        try:
+            response = self.inner.handle_request(request)
+        except BaseException as error:
+            self._unsent(error, reservation)
+            raise
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return httpx2.Response(response.status_code, headers=response.headers, request=request,
+                                   stream=_SettlingStream(response, lambda body: self._settle_stream(
+                                       reservation, normalised, response.status_code, body)))
+        try:
+            stored = from_httpx(response)
+        except BaseException:
+            self.cap.keep(reservation)
+            raise
+        finally:
+            response.close()
+        self._settle(request, normalised, reservation, stored)
+        return to_httpx(stored, request)
+
+    # --- async ---
+
+    async def _abatch_file(self, request: httpx2.Request, file_id: str) -> Optional[bytes]:
+        known = self.cap.batch_files.get(file_id)
+        if known is not None or not file_id:
+            return known
+        response = await self.inner.handle_async_request(self._content_request(request, file_id))
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        return body if response.status_code == 200 else None
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        normalised = read_request(request)
+        file_id = self._batch_file_id(request, normalised)
+        data = await self._abatch_file(request, file_id) if file_id is not None else None
+        reservation = self.cap.reserve(self._expected(normalised, file_id, data))
+        try:
+            response = await self.inner.handle_async_request(request)
+        except BaseException as error:
+            self._unsent(error, reservation)
+            raise
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return httpx2.Response(response.status_code, headers=response.headers, request=request,
+                                   stream=_AsyncSettlingStream(response, lambda body: self._settle_stream(
+                                       reservation, normalised, response.status_code, body)))
+        try:
+            await response.aread()
+            stored = from_httpx(response)
+        except BaseException:
+            self.cap.keep(reservation)
+            raise
+        finally:
+            await response.aclose()
+        self._settle(request, normalised, reservation, stored)
+        return to_httpx(stored, request)
+
+
+class _Settles:
+    """Calls ``settle(body)`` once: the whole body when read to the end, None when closed early or broken."""
 
     def __init__(self, response: httpx2.Response, settle: Callable[[Optional[bytes]], None]):
         self._response, self._settle, self._settled = response, settle, False
@@ -273,6 +365,10 @@ class _SettlingStream(httpx2.SyncByteStream):
                 return
             self._settled = True
         self._settle(body)
+
+
+class _SettlingStream(_Settles, httpx2.SyncByteStream):
+    """Passes a sync stream through, then settles its reservation (see ``_Settles``)."""
 
     def __iter__(self) -> Iterator[bytes]:
         chunks = []
@@ -290,6 +386,25 @@ class _SettlingStream(httpx2.SyncByteStream):
         self._finish(None)
 
 
+class _AsyncSettlingStream(_Settles, httpx2.AsyncByteStream):
+    """Passes an async stream through, then settles its reservation (see ``_Settles``)."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = []
+        try:
+            async for chunk in self._response.aiter_raw():
+                chunks.append(chunk)
+                yield chunk
+        except BaseException:
+            self._finish(None)
+            raise
+        self._finish(b"".join(chunks))
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+        self._finish(None)
+
+
 class RequestRefused(ValueError):
     """A live request the registry knows the API refuses, stopped before sending.
 
@@ -303,43 +418,54 @@ SKIP_CHECKS_HEADER = "X-Cookbook-Skip-Registry-Checks"
 INPUT_IMAGE_FIELDS = ("image", "image[]")
 
 
-class PreSendCheckTransport(httpx2.BaseTransport):
+class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Checks live Images, Responses and Batch requests against the registry before they leave.
 
     The lifecycle is asked on ``day()`` (today, or COOKBOOK_TODAY): a model shut down that day
-    raises ``registry.ModelShutDown`` and nothing is sent, whatever the override says, since the
-    API no longer serves it. Then the same parameter rules the simulator applies, and the input
-    images' format, mode, bit depth, animation, dimensions and size (from their headers only);
-    a failure raises ``RequestRefused`` or ``edits.EditInputError``.
+    raises ``registry.ModelShutDown`` and nothing is sent. Then the same parameter rules the
+    simulator applies, and the input images' format, mode, bit depth, animation, dimensions and
+    size (from their headers only); a failure raises ``RequestRefused`` or ``edits.EditInputError``.
+    A call carrying ``SKIP_CHECKS_HEADER`` skips all of this (the registry may be out of date, or the
+    point is to see what the API answers, as ``verify_facts`` does); the spending cap still applies.
     """
 
     def __init__(self, inner: httpx2.BaseTransport, day: Callable[[], dt.date] = registry.today):
         self.inner, self.day = inner, day
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self._checked(request):
+            self.check(request, day=self.day())
+        return self.inner.handle_request(request)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        if self._checked(request):
+            self.check(request, day=self.day())
+        return await self.inner.handle_async_request(request)
+
+    @staticmethod
+    def _checked(request: httpx2.Request) -> bool:
+        """False for a GET, or when the call carries the override (removed here: it never leaves)."""
         skip = request.headers.get(SKIP_CHECKS_HEADER) is not None
         if skip:
             del request.headers[SKIP_CHECKS_HEADER]
-        if request.method == "POST":
-            self.check(request, day=self.day(), rules=not skip)
-        return self.inner.handle_request(request)
+        return request.method == "POST" and not skip
 
-    def check(self, request: httpx2.Request, *, day: dt.date, rules: bool) -> None:
+    def check(self, request: httpx2.Request, *, day: dt.date) -> None:
+        """Raise registry.ModelShutDown, RequestRefused or edits.EditInputError for a request not to send."""
         path = request.url.path.rstrip("/")
         content_type = request.headers.get("content-type", "")
         body = request.read()
         if path.endswith("/images/generations"):
             fields = self._json(body)
             self._served(fields.get("model"), day)
-            if rules:
-                self._rules(fields, "generate", day)
+            self._rules(fields, "generate", day)
         elif path.endswith("/images/edits") and content_type.startswith("multipart/form-data"):
             parts = wire.parse_multipart(content_type, body)
             fields = wire.form_fields(parts)
             self._served(fields.get("model"), day)
-            if rules:
-                self._rules(fields, "edit", day)
-                self._edit_files(parts, fields.get("model"))
+            self._rules(fields, "edit", day)
+            self._edit_files(parts, fields.get("model"))
         elif path.endswith("/responses"):
             fields = self._json(body)
             self._served(fields.get("model"), day)
@@ -347,8 +473,7 @@ class PreSendCheckTransport(httpx2.BaseTransport):
                      if isinstance(t, dict) and t.get("type") == "image_generation"]
             for tool in tools:
                 self._served(tool.get("model") or registry.IMAGE_TOOL_DEFAULT_MODEL, day)
-            if rules:
-                self._responses_rules(fields, tools, day)
+            self._responses_rules(fields, tools, day)
         elif path.endswith("/files") and content_type.startswith("multipart/form-data"):
             parts = wire.parse_multipart(content_type, body)
             if wire.form_fields(parts).get("purpose") == "batch":
@@ -428,7 +553,7 @@ class PreSendCheckTransport(httpx2.BaseTransport):
             edits.check_input_image(data, f"input image {number}", edits.DEFAULT_MAX_INPUT_MB)
 
 
-class ScrubbingTransport(httpx2.BaseTransport):
+class ScrubbingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Removes keys, organization and project ids from every answer before the SDK (or a file) sees it."""
 
     def __init__(self, inner: httpx2.BaseTransport):
@@ -450,6 +575,19 @@ class ScrubbingTransport(httpx2.BaseTransport):
         return httpx2.Response(response.status_code, headers=headers, content=scrub_bytes(body),
                                request=request)
 
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
+        headers = [(k, scrub_text(v)) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return httpx2.Response(response.status_code, headers=headers, stream=_AsyncScrubbedStream(response),
+                                   request=request)
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        return httpx2.Response(response.status_code, headers=headers, content=scrub_bytes(body), request=request)
+
 
 class _ScrubbedStream(httpx2.SyncByteStream):
     """Scrubs a stream line by line, so an id split across two network chunks is still caught."""
@@ -469,3 +607,23 @@ class _ScrubbedStream(httpx2.SyncByteStream):
 
     def close(self) -> None:
         self._response.close()
+
+
+class _AsyncScrubbedStream(httpx2.AsyncByteStream):
+    """``_ScrubbedStream`` for the async client."""
+
+    def __init__(self, response: httpx2.Response):
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        pending = b""
+        async for chunk in self._response.aiter_bytes():
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            if lines:
+                yield scrub_bytes(b"\n".join(lines) + b"\n")
+        if pending:
+            yield scrub_bytes(pending)
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
