@@ -12,6 +12,7 @@ survived, the largest overspend of the concurrent test).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -899,3 +900,24 @@ def test_bad_input_a_mask_without_alpha_is_refused_before_sending(live):
         live_client().images.edit(model=MINI, image=("a.png", png((64, 64)), "image/png"), prompt="p",
                                   mask=("m.png", png((64, 64), mode="RGB"), "image/png"))
     assert live.sent == 0
+
+
+# --- 11. the async client draws on the same reservations ------------------------------------------
+
+def test_fault_eight_async_requests_cannot_outrun_the_cap(live, monkeypatch):
+    monkeypatch.setattr(budget, "KERNEL_CAP", budget.SpendingCap(0.05))
+    client = client_module.make_async_client("faults", mode="live", quiet=True, max_retries=0)
+
+    async def one(index):
+        try:
+            await client.images.generate(model=MINI, prompt=f"kite {index}", quality="high", size="1024x1024")
+            return "sent"
+        except budget.BudgetExceeded:
+            return "refused"
+
+    async def race():
+        return await asyncio.gather(*(one(i) for i in range(8)))
+
+    outcomes = Counter(asyncio.run(race()))
+    assert outcomes == {"sent": 1, "refused": 7} and live.sent == 1
+    assert live.billed_usd <= budget.KERNEL_CAP.spent_usd <= 0.05 and budget.KERNEL_CAP.reserved_usd == 0.0
