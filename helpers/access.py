@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -27,6 +28,8 @@ STEPS = ("1. API key", "2. Project and organization", "3. Usage tier", "4. Organ
 KEY_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-")
 ID_PREFIXES = ("org-", "proj_")
 MIN_KEY_CHARS = 20
+# Printed checks wrap here: a readable line in a notebook and on GitHub.
+CHECK_WIDTH = 100
 SHUTDOWN_WARNING_DAYS = 90
 KEYS_PAGE = "https://platform.openai.com/api-keys"
 SRC_SDK_ENV = "[SDK] openai 3.52.0, openai/_client.py (reads OPENAI_API_KEY, OPENAI_ORG_ID, OPENAI_PROJECT_ID)"
@@ -48,7 +51,9 @@ class Check:
             lines.append(f"       next: {self.next_step}")
         if self.source:
             lines.append(f"       source: {self.source}")
-        return "\n".join(lines)
+        # Wrapped at a readable width; continuation lines sit under the text of their line.
+        return "\n".join(textwrap.fill(line, CHECK_WIDTH, subsequent_indent=" " * 13, break_long_words=False,
+                                        break_on_hyphens=False) for line in lines)
 
 
 def mask_key(key: str) -> str:

@@ -22,7 +22,7 @@ from typing import Optional
 import httpx2
 import openai
 
-from . import budget
+from . import budget, tracks
 from .offline import recording, transport
 from .offline.errors import ERRORS
 from .offline.simulator import Simulator
@@ -49,15 +49,21 @@ class Setup:
     mode: str
     lesson: str
     record_from: str
+    track: str = tracks.PRIMARY
+
+    @property
+    def recordings_dir(self) -> Path:
+        """The track's recordings (helpers/tracks.py): ``RECORDINGS_DIR`` for the primary track."""
+        return RECORDINGS_DIR if self.track == tracks.PRIMARY else tracks.get(self.track).recordings_dir
 
     @property
     def recording_path(self) -> Path:
-        return RECORDINGS_DIR / f"{self.lesson}.json"
+        return self.recordings_dir / f"{self.lesson}.json"
 
     @property
     def new_recording_path(self) -> Path:
         """Record mode writes here; the rebuild command promotes it after a successful run."""
-        return RECORDINGS_DIR / f"{self.lesson}.new.json"
+        return self.recordings_dir / f"{self.lesson}.new.json"
 
 
 def check_lesson_name(lesson: object) -> str:
@@ -119,6 +125,19 @@ def describe(setup: Setup, rec: Optional[recording.Recording] = None) -> str:
     return f"Mode: {setup.mode}. Answers replay {setup.recording_path.name}, recorded from {origin}{tail}."
 
 
+def usage_origin(lesson: str, *, mode: Optional[str] = None) -> str:
+    """"simulated" when ``lesson``'s answers in this mode come from the kit's simulator (offline and replay of
+    a simulator recording, record from the simulator), else "reported" (the real API's own usage)."""
+    mode = mode or current_mode()
+    if mode == "live" or (mode == "record" and _record_from() == "api"):
+        return "reported"
+    if mode == "record":
+        return "simulated"
+    path = Setup(mode, lesson, _record_from(), tracks.current().name).recording_path
+    sources = recording.Recording.load(path).sources if path.exists() else []
+    return "reported" if sources == [recording.OPENAI_API] else "simulated"
+
+
 def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
                 simulator: Optional[Simulator] = None, scenario: Optional[str] = None,
                 quiet: bool = False) -> openai.OpenAI:
@@ -133,16 +152,16 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
     key, budget.BudgetConfigError for a bad COOKBOOK_BUDGET_USD (live and record from the API), and
     recording.RecordingLocked when another process records the same lesson.
     """
-    setup = Setup(mode or current_mode(), check_lesson_name(lesson), _record_from())
+    setup = Setup(mode or current_mode(), check_lesson_name(lesson), _record_from(), tracks.current().name)
     if setup.mode not in MODES:
         raise ModeError(f"mode={setup.mode!r} is not one of {', '.join(MODES)}.")
     if scenario is not None:
         if scenario not in ERRORS:
             raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(ERRORS)}")
         if setup.mode == "live":
-            setup = Setup("offline", lesson, setup.record_from)
+            setup = Setup("offline", lesson, setup.record_from, setup.track)
         elif setup.mode == "record":
-            setup = Setup("record", lesson, "simulator")
+            setup = Setup("record", lesson, "simulator", setup.track)
     api_key, base_url = PLACEHOLDER_KEY, OPENAI_BASE_URL
     replayed: Optional[recording.Recording] = None
     if setup.mode in ("offline", "replay"):

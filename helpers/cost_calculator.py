@@ -151,6 +151,33 @@ def accepted_cost_chart(models: list[str], quality: str, size: str, *, model: Op
     return out.getvalue()
 
 
+def price_chart(models: list[str], size: str = "1024x1024") -> bytes:
+    """PNG bar chart of the per-image price by quality at ``size``, one group per model with a per-image
+    table; models without one are listed in the title as "not found"."""
+    from matplotlib.figure import Figure
+
+    priced = [m for m in models if pricing.per_image_price(m, "medium", size) is not None]
+    unpriced = [m for m in models if m not in priced]
+    figure = Figure(figsize=CHART_SIZE_IN, dpi=CHART_DPI)
+    axes = figure.add_subplot()
+    width = 0.8 / len(pricing.TABLE_QUALITIES)
+    for i, quality in enumerate(pricing.TABLE_QUALITIES):
+        axes.bar([x + i * width for x in range(len(priced))],
+                 [pricing.per_image_price(m, quality, size) for m in priced], width, label=quality)
+    axes.set_xticks([x + width for x in range(len(priced))], priced, fontsize=7)
+    axes.set_ylabel("USD per image (output only)")
+    title = f"Per-image table, {size} (prices as of {registry.AS_OF})"
+    if unpriced:
+        title += f"\nno per-image table ({registry.NOT_FOUND}): {', '.join(unpriced)}"
+    axes.set_title(title, fontsize=9)
+    axes.grid(alpha=0.3, axis="y")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png", metadata={"Software": None})
+    return out.getvalue()
+
+
 def chart_for(settings: Settings) -> bytes:
     models = pricing.comparison_models(settings.model)
     return accepted_cost_chart(models, settings.quality, settings.size, model=settings.model,

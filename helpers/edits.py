@@ -345,6 +345,39 @@ def check_input_fidelity(model: str, value: Optional[str]) -> Optional[str]:
     return value
 
 
+@dataclass(frozen=True)
+class FidelityDemo:
+    """What the registry says about ``input_fidelity`` for one model, for a lesson to show.
+
+    ``value`` is a value the model refuses per the registry (the one to send to see the API's
+    refusal), or None when there is none to show: every value is accepted, or it is not found.
+    """
+
+    model: str
+    value: Optional[str]
+    text: str
+
+
+def refused_fidelity(model: str) -> FidelityDemo:
+    """The ``input_fidelity`` value ``model`` refuses per the registry, with the reason and its source."""
+    caps = registry.get(model).capabilities
+    if caps is None:
+        return FidelityDemo(model, None, f"{model}: accepted input_fidelity values {registry.NOT_FOUND} (the registry "
+                                         "holds no capabilities for it), so there is no refusal to show.")
+    accepted, source = caps.input_fidelity, caps.source_of("input_fidelity")
+    if accepted is None:
+        return FidelityDemo(model, None, f"{model}: accepted input_fidelity values {registry.NOT_FOUND}, so there is "
+                                         f"no documented refusal to show; leave the parameter out. Source: {source}")
+    if accepted == ():
+        return FidelityDemo(model, "low", f"{model} takes no input_fidelity: omit the parameter. Source: {source}")
+    refused = [v for v in ("high", "low") if v not in accepted]
+    if not refused:
+        return FidelityDemo(model, None, f"{model} accepts input_fidelity {registry.fmt(accepted)}: no value to "
+                                         f"refuse. Source: {source}")
+    return FidelityDemo(model, refused[0], f"{model} accepts input_fidelity {registry.fmt(accepted)} only. "
+                                           f"Source: {source}")
+
+
 def models_accepting_fidelity(value: str, day: Optional[dt.date] = None) -> list[str]:
     """Models served on ``day`` (no snapshots) whose registry entry lists ``value`` for input_fidelity."""
     return [m.id for m in registry.served_image_models(day or registry.kit_day())

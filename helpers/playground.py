@@ -17,6 +17,7 @@ import datetime as dt
 
 import html
 import io
+import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -277,7 +278,14 @@ def preview_text(s: Settings) -> str:
     if est.sources_disagree:
         lines.append("  The two official sources disagree; the response's usage gives the exact cost.")
     lines.append("  Input tokens (the prompt, and the image of an edit) are extra.")
-    return "\n".join(lines)
+    return "\n".join(_wrapped(line) for line in lines)
+
+
+def _wrapped(line: str) -> str:
+    """``line`` wrapped at the display width, continuation lines indented under its text."""
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.fill(line, display.LINE_WIDTH, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 HISTORY_HEADER = ("#", "kind", "model", "quality", "size", "n", "output tokens", "cost from usage", "per image",
@@ -349,6 +357,8 @@ class Playground:
     def __init__(self, client: openai.OpenAI, *, mode: Optional[str] = None, samples_dir: Path = SAMPLES_DIR):
         self.client = client
         self.mode = mode or current_mode()
+        # Offline, replay and recording from the simulator: usage is the simulator's, so its costs are simulated.
+        self.usage_label = "usage" if registry.uses_real_api(self.mode) else "simulated usage"
         self.samples_dir = Path(samples_dir)
         self.history: list[Run] = []
         self.status = "Ready."
@@ -403,7 +413,7 @@ class Playground:
         self._gallery.value = display.thumbnail_jpeg(self._sheet(run), max_side=GALLERY_MAX_SIDE)
         self._gallery.layout.display = ""
         self._history.value = _html_table(self.history)
-        self._say(f"Run {run.number}: {len(run.images)} image(s), {pricing.usd(run.cost.total)} from usage.")
+        self._say(f"Run {run.number}: {len(run.images)} image(s), {pricing.usd(run.cost.total)} from {self.usage_label}.")
         return run
 
     def show_gallery(self) -> None:
@@ -420,7 +430,11 @@ class Playground:
         display.side_by_side(images, labels)
 
     def cost_table(self) -> str:
-        return history_table(self.history)
+        """The history table; costs priced from simulated usage say so in a last line."""
+        table = history_table(self.history)
+        if self.usage_label != "usage":
+            table += "\nCosts from simulated usage: the offline simulator's token counts, priced at the registry's rates."
+        return table
 
     @property
     def total_usd(self) -> Optional[float]:

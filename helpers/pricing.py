@@ -10,6 +10,7 @@ sources, "not found" where the registry has no value); they compute, they never 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -17,6 +18,8 @@ from typing import Any, Optional
 from . import registry
 
 PER_MILLION = 1_000_000
+# Table notes (sources) wrap at this width, a readable line in a notebook and on GitHub.
+NOTE_WIDTH = 100
 # The guide: each partial image adds 100 image output tokens (the registry's token tables carry it too).
 PARTIAL_IMAGE_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS.partial_image_tokens
 
@@ -213,6 +216,50 @@ def estimate(model_id: str, quality: str, size: str, *, images: int = 1, partial
     return Estimate(model_id, quality, size, images, tokens, from_tokens, from_table, "; ".join(notes))
 
 
+def sources_verdict(model_id: str, quality: str, size: str) -> str:
+    """One sentence: whether the per-image table and the token table agree for this request, or which is missing."""
+    est = estimate(model_id, quality, size)
+    what = f"{model_id}, {quality} {size}"
+    if est.from_per_image_table is None and est.from_token_table is None:
+        return (f"{what}: neither a per-image table nor a documented output-token count gives a price "
+                f"({registry.NOT_FOUND}); only a response's usage can be priced.")
+    if est.from_per_image_table is None or est.from_token_table is None:
+        known = "the per-image table" if est.from_token_table is None else "the output-token table x rate"
+        return f"{what}: one price source only ({known}); the other is {registry.NOT_FOUND}, so nothing to compare."
+    verdict = "disagree" if est.sources_disagree else "agree"
+    return (f"{what}: the two sources {verdict} ({usd(est.from_per_image_table)} per-image table, "
+            f"{usd(est.from_token_table)} tokens x rate).")
+
+
+def size_verdict(model_id: str, quality: str, sizes: tuple[str, ...] = ("1024x1024", "1536x1024", "1024x1536")) -> str:
+    """One sentence: at ``quality``, whether larger sizes cost more than the square one for ``model_id``."""
+    by_table = [per_image_price(model_id, quality, s) for s in sizes]
+    by_tokens = [estimate(model_id, quality, s).from_token_table for s in sizes]
+    for label, prices in (("per-image table", by_table), ("output-token table", by_tokens)):
+        if None not in prices:
+            square, larger = prices[0], prices[1:]
+            if all(p > square for p in larger):
+                return f"{model_id}, {quality}: every larger size costs more than {sizes[0]} ({label})."
+            return (f"{model_id}, {quality}: a larger size is not always dearer than {sizes[0]} ({label}: "
+                    + ", ".join(f"{s} {usd(p)}" for s, p in zip(sizes, prices)) + ").")
+    return f"{model_id}, {quality}: prices by size {registry.NOT_FOUND} (no per-image table, no output-token count)."
+
+
+def rates_note(model_id: str, *, batch: bool = False) -> str:
+    """Where the token rates used to price ``model_id`` come from, flagged when only a third party reports them."""
+    rates = token_rates(model_id, batch=batch)
+    if rates is None:
+        return f"token rates for {model_id}: {registry.NOT_FOUND}"
+    reported = " (reported by a third party, not settled)" if rates.source.citation.startswith("[3P]") else ""
+    return f"token rates{reported}: {rates.source}"
+
+
+def total_of(costs) -> Optional[float]:
+    """The sum of ``Cost`` totals, or None when any of them is not found."""
+    totals = [c.total for c in costs]
+    return None if any(t is None for t in totals) else sum(totals)
+
+
 def cost_per_accepted_image(cost_per_attempt: float, acceptance_rate: float) -> float:
     """Expected spend per image you keep when only ``acceptance_rate`` of attempts are usable."""
     if not 0 < acceptance_rate <= 1:
@@ -274,7 +321,9 @@ class Table:
         widths = [max(len(str(c)) for c in column) for column in zip(self.headers, *self.rows)]
         lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
                  for row in (self.headers, tuple("-" * w for w in widths), *self.rows)]
-        return "\n".join(lines + [f"* {note}" for note in self.notes])
+        notes = [textwrap.fill(f"* {note}", NOTE_WIDTH, subsequent_indent="  ", break_long_words=False,
+                               break_on_hyphens=False) for note in self.notes]
+        return "\n".join(lines + notes)
 
 
 def _sources(sources) -> tuple[str, ...]:
@@ -443,12 +492,70 @@ def break_even_acceptance(cost: float, *, versus_cost: float, versus_acceptance:
     return None if needed > 1 else needed
 
 
+def _lasts_as_long(candidate: str, model_id: str) -> bool:
+    """True when ``candidate`` has no announced shutdown, or one no earlier than ``model_id``'s own."""
+    own = registry.get(model_id).lifecycle.shutdown()
+    theirs = registry.get(candidate).lifecycle.shutdown()
+    return theirs is None or (own is not None and theirs >= own)
+
+
 def comparison_models(model_id: str, day: Optional[dt.date] = None) -> list[str]:
-    """The model, its successors, and every model served on ``day`` with an official per-image table."""
+    """The model, its served successors, and every model served on ``day`` with an official per-image table
+    that stays at least as long as ``model_id`` (no announced shutdown, or not before its own): a model
+    that shuts down sooner is no alternative to move to."""
     day = day or registry.kit_day()
-    priced = [m for m in listed_models() if registry.get(m).per_image_prices and registry.get(m).served_on(day)]
-    ordered = [model_id, *registry.get(model_id).lifecycle.successors, *priced]
+    priced = [m for m in listed_models() if registry.get(m).per_image_prices and registry.get(m).served_on(day)
+              and _lasts_as_long(m, model_id)]
+    successors = [m for m in registry.get(model_id).lifecycle.successors if registry.get(m).served_on(day)]
+    ordered = [model_id, *successors, *priced]
     return list(dict.fromkeys(ordered))
+
+
+def batch_model(model_id: str, day: Optional[dt.date] = None) -> tuple[Optional[str], str]:
+    """The model to run Batch work with, and why: ``model_id`` when the registry says it supports Batch,
+    else the cheapest model served on ``day`` that supports Batch and stays at least as long (its medium
+    1024x1024 per-image price, else its image-output token rate). (None, why) when there is none."""
+    day = day or registry.kit_day()
+    caps = registry.get(model_id).capabilities
+    source = caps.source_of("batch") if caps else registry.NOT_FOUND
+    if _batch_support(model_id):
+        return model_id, f"{model_id} supports Batch ({source})."
+    support = "not supported" if _batch_support(model_id) is False else registry.NOT_FOUND
+    candidates = [m for m in listed_models() if _batch_support(m) and registry.get(m).served_on(day)
+                  and _lasts_as_long(m, model_id)]
+
+    def price(m: str) -> float:
+        known = per_image_price(m, "medium", "1024x1024")
+        rates = registry.get(m).token_prices
+        if known is not None:
+            return known
+        return rates.image_out / PER_MILLION * 10_000 if rates and rates.image_out is not None else float("inf")
+
+    if not candidates:
+        return None, f"{model_id}: Batch {support} ({source}), and no served model with Batch support was found."
+    chosen = min(candidates, key=price)
+    return chosen, (f"{model_id}: Batch {support} ({source}). The cheapest model served on {day} that supports "
+                    f"Batch and has no earlier shutdown is {chosen} "
+                    f"({registry.on(chosen, day).status_line()}).")
+
+
+def compact_price_table(models: Optional[list[str]] = None, size: str = "1024x1024",
+                        day: Optional[dt.date] = None) -> Table:
+    """One row per model: status, per-image price by quality at ``size``, image-output rate, and the tags of
+    their sources; "not found" where the registry has no value."""
+    day = day or registry.kit_day()
+    rows = []
+    for model_id in models or listed_models():
+        record = registry.get(model_id)
+        table, rates = record.per_image_prices, record.token_prices
+        tags = sorted({src.citation.split("]")[0] + "]" for src in
+                       (table.source if table else None, rates.source if rates else None) if src})
+        rows.append((model_id, record.status_on(day))
+                    + tuple(usd(table.usd.get((q, size)) if table else None) for q in TABLE_QUALITIES)
+                    + (registry.fmt(rates.image_out if rates else None), " ".join(tags) or registry.NOT_FOUND))
+    notes = (f"Per-image prices at {size}, USD, output only; image out in USD per 1M tokens. Sources with their "
+             "addresses: pricing.per_image_price_table() and pricing.token_rate_table().",)
+    return Table(("model", "status", *TABLE_QUALITIES, "image out /1M", "sources"), tuple(rows), notes)
 
 
 def accepted_cost_table(models: list[str], quality: str, size: str, acceptance: dict[str, float],
@@ -465,10 +572,10 @@ def accepted_cost_table(models: list[str], quality: str, size: str, acceptance: 
                      f"{rate:.0%}", usd(None if table is None else cost_per_accepted_image(table, rate)),
                      usd(None if est.from_token_table is None
                          else cost_per_accepted_image(est.from_token_table, rate))))
-    notes = (f"{quality} quality, {size}. Per accepted image = per attempt / acceptance rate "
-             "(on average 1 / acceptance attempts per kept image).",)
-    return Table(("model", "status", "per attempt (table)", "per attempt (tokens)", "accepted",
-                  "per accepted (table)", "per accepted (tokens)"), tuple(rows), notes)
+    notes = (f"{quality} quality, {size}. USD per attempt by the per-image table and by tokens x rate; kept = "
+             "share of attempts accepted; per kept image = per attempt / acceptance rate.",)
+    return Table(("model", "status", "attempt: table", "attempt: tokens", "kept",
+                  "kept: table", "kept: tokens"), tuple(rows), notes)
 
 
 def break_even_table(model_id: str, quality: str, size: str, acceptance: float, others: list[str]) -> Table:

@@ -1,6 +1,11 @@
 """Rebuild a notebook's recording and stored outputs in one command.
 
-    python -m helpers.rebuild notebooks/01_generate.ipynb [--from simulator|api]
+    python -m helpers.rebuild notebooks/01_generate.ipynb [--track primary|successor] [--from simulator|api]
+    python -m helpers.rebuild --all        # every kit lesson, both tracks
+
+A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks (helpers/tracks.py):
+``primary`` is rebuilt in place; ``successor`` is executed from the source's cells into
+``notebooks/successor/NN_x.ipynb`` with its own recordings in ``notebooks/successor/recordings/``.
 
 1. Record: run the notebook with COOKBOOK_MODE=record against the simulator (default) or the real
    API (needs OPENAI_API_KEY; the spending cap applies). Exchanges go to ``<lesson>.new.json``.
@@ -28,7 +33,8 @@ from typing import Optional
 import nbformat
 from nbclient import NotebookClient
 
-from . import client
+from . import client, tracks
+from .client import RECORDINGS_DIR
 from .offline import recording
 from .writes import atomic_write_text, remove_stale_temporaries
 
@@ -51,9 +57,13 @@ def _environment(**values: str):
                 os.environ[key] = old
 
 
-def execute(path: Path, **env: str) -> nbformat.NotebookNode:
-    notebook = nbformat.read(path, as_version=4)
-    with _environment(**env):
+def execute(path: Path, *, source: Path | None = None, track: tracks.Track = tracks.TRACKS[tracks.PRIMARY],
+            **env: str) -> nbformat.NotebookNode:
+    """Run the cells of ``source`` (default ``path``) as the notebook ``path`` of ``track``, in its folder."""
+    notebook = nbformat.read(source or path, as_version=4)
+    for cell in notebook.cells:
+        cell.source = track.relocate(cell.source)
+    with _environment(COOKBOOK_TRACK=track.name, **env):
         NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", record_timing=False,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     return notebook
@@ -89,26 +99,58 @@ def record_and_promote(lesson: str, record, recordings_dir: Optional[Path] = Non
     return final
 
 
-def rebuild(path: Path, source: str) -> None:
-    print(f"recording {path.name} from the {source} ...")
-    final = record_and_promote(path.stem, lambda env: execute(path, COOKBOOK_MODE="record",
-                                                               COOKBOOK_RECORD_FROM=source, **env))
-    print(f"replaying {path.name} to store outputs ...")
-    notebook = execute(path, COOKBOOK_MODE="replay")
-    atomic_write_text(path, nbformat.writes(notebook) + "\n")
-    normalise(path)
-    print(f"done: {path} ({path.stat().st_size:,} bytes), {final.name} "
-          f"({final.stat().st_size:,} bytes)" if final.exists() else f"done: {path} (no API calls)")
+def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
+    """Record, promote and replay one lesson on one track. ``path`` is the lesson's source notebook."""
+    lesson_track = tracks.get(track)
+    target = lesson_track.notebook_for(path)
+    recordings = RECORDINGS_DIR if lesson_track.is_primary else lesson_track.recordings_dir
+    recordings.mkdir(parents=True, exist_ok=True)
+    # A first build of a track copy writes the unexecuted copy first: lessons read their own notebook file
+    # (e.g. run_plan.plan_notebook); it is removed again if the rebuild fails.
+    created = not target.exists()
+    if created:
+        copy = nbformat.read(path, as_version=4)
+        for cell in copy.cells:
+            cell.source = lesson_track.relocate(cell.source)
+        atomic_write_text(target, nbformat.writes(copy) + "\n")
+    try:
+        print(f"recording {path.name} on the {track} track from the {source} ...")
+        final = record_and_promote(path.stem, lambda env: execute(
+            target, source=path, track=lesson_track, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source, **env),
+            recordings)
+        print(f"replaying {path.name} on the {track} track to store outputs ...")
+        notebook = execute(target, source=path, track=lesson_track, COOKBOOK_MODE="replay")
+    except BaseException:
+        if created:
+            target.unlink(missing_ok=True)
+        raise
+    atomic_write_text(target, nbformat.writes(notebook) + "\n")
+    normalise(target)
+    print(f"done: {target} ({target.stat().st_size:,} bytes), {final.name} "
+          f"({final.stat().st_size:,} bytes)" if final.exists() else f"done: {target} (no API calls)")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="lesson source notebooks (notebooks/NN_x.ipynb)")
     parser.add_argument("--from", dest="source", choices=("simulator", "api"), default="simulator",
                         help="where recorded answers come from (default: the offline simulator)")
+    parser.add_argument("--track", choices=tuple(tracks.TRACKS), default=tracks.PRIMARY,
+                        help="which executed track to rebuild (default: primary, in notebooks/)")
+    parser.add_argument("--all", action="store_true", help="every kit lesson on both tracks")
     args = parser.parse_args(argv)
+    if args.all == bool(args.notebooks):
+        parser.error("name lesson notebooks, or pass --all (not both)")
+    if args.all:
+        for track in tracks.TRACKS:
+            for path in tracks.source_lessons():
+                rebuild(path, args.source, track)
+        return
     for path in args.notebooks:
-        rebuild(path.resolve(), args.source)
+        path = path.resolve()
+        if path.parent != tracks.NOTEBOOKS_DIR:
+            parser.error(f"{path.name}: name the lesson's source in notebooks/; --track picks the copy to rebuild")
+        rebuild(path, args.source, args.track)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping, Optional
 
+from . import tracks
+
 AS_OF = "2026-11-29"
 # The first fact set, kept for facts that were not re-checked in the 2026-11-29 refresh.
 FIRST_AS_OF = "2026-11-20"
@@ -964,13 +966,28 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
 
     ``COOKBOOK_IMAGE_MODEL`` wins when set. Otherwise ``LESSON_IMAGE_MODEL`` while it is served, and
     from its shutdown date on its budget-lane successor (the first served successor; see
-    ``SUCCESSOR_CHOICE``). Raises UnknownModel for an override the registry does not know.
+    ``SUCCESSOR_CHOICE``). On the kit's successor track (helpers/tracks.py: ``COOKBOOK_TRACK`` or a kernel
+    in ``notebooks/successor/``) it is that successor on every day. Raises UnknownModel for an override
+    the registry does not know.
     """
     override = env.get("COOKBOOK_IMAGE_MODEL", "").strip()
     if override:
         get(override)
         return override
-    model = on(LESSON_IMAGE_MODEL, day or kit_day(env=env))
+    return track_image_model(tracks.current(env).name, day or kit_day(env=env))
+
+
+def track_image_model(track: str, day: _dt.date) -> str:
+    """The image model of one of the kit's lesson tracks (see helpers/tracks.py) on ``day``.
+
+    "primary": ``LESSON_IMAGE_MODEL`` while it is served, else its first served successor.
+    "successor": the first-choice successor of ``LESSON_IMAGE_MODEL`` (``SUCCESSOR_CHOICE`` says why),
+    or the primary's model when it names none. Raises tracks.UnknownTrack for another name.
+    """
+    tracks.get(track)
+    model = on(LESSON_IMAGE_MODEL, day)
+    if track == tracks.SUCCESSOR:
+        return recommended_successor(LESSON_IMAGE_MODEL) or track_image_model(tracks.PRIMARY, day)
     return LESSON_IMAGE_MODEL if model.served else (model.successor or LESSON_IMAGE_MODEL)
 
 

@@ -20,7 +20,7 @@ from typing import Optional
 
 from agenda import NOTEBOOKS, run_cli
 
-from helpers import budget, pricing, registry, run_plan
+from helpers import budget, pricing, registry, run_plan, tracks
 
 RECORDINGS = NOTEBOOKS / "recordings"
 MARKER = "kit-costs"
@@ -66,8 +66,17 @@ def costs_markdown(plans: list[run_plan.Plan], cap_usd: float = budget.DEFAULT_B
     return "\n".join(lines)
 
 
+def both_tracks_markdown() -> str:
+    """The primary track's table, then the successor track's (notebooks/successor/, its own recordings)."""
+    successor = tracks.TRACKS[tracks.SUCCESSOR]
+    model = registry.track_image_model(tracks.SUCCESSOR, registry.as_of_day())
+    return (costs_markdown(read_costs()) + f"\n\nThe same run on the successor track (`{model}`, "
+            "`notebooks/successor/`):\n\n"
+            + costs_markdown(read_costs(successor.notebooks_dir, successor.recordings_dir)))
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_cli(argv, __doc__.split("\n\n")[0], MARKER, lambda: costs_markdown(read_costs()))
+    return run_cli(argv, __doc__.split("\n\n")[0], MARKER, both_tracks_markdown)
 
 
 if __name__ == "__main__":

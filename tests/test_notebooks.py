@@ -12,10 +12,13 @@ import nbformat
 import pytest
 from nbstripout._utils import strip_output
 
-from helpers import rebuild
+from helpers import rebuild, tracks
 from helpers.client import RECORDINGS_DIR
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SUCCESSOR = tracks.TRACKS[tracks.SUCCESSOR]
+# Every executed notebook of both tracks: the static checks hold for each.
+EXECUTED = NOTEBOOKS + SUCCESSOR.lessons()
 MAX_NOTEBOOK_BYTES = 300_000
 MAX_TEXT_OUTPUT_CHARS = 4000
 MAX_RECORDING_BYTES = 400_000
@@ -42,7 +45,7 @@ def ignores_output(cell) -> bool:
     return "# NBVAL_IGNORE_OUTPUT" in cell.source or "nbval-ignore-output" in cell.metadata.get("tags", [])
 
 
-@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.fixture(params=EXECUTED, ids=[str(p.relative_to(p.parents[1])) for p in EXECUTED])
 def notebook_path(request):
     return request.param
 
@@ -106,7 +109,8 @@ def test_client_uses_the_notebooks_own_recording(notebook_path):
     lessons = set(re.findall(r"make_client\(\s*[\"']([^\"']+)[\"']", source))
     assert lessons <= {notebook_path.stem}, "make_client must name the notebook's own recording"
     if lessons:
-        assert (RECORDINGS_DIR / f"{notebook_path.stem}.json").exists()
+        recordings = RECORDINGS_DIR if notebook_path.parent.name != tracks.SUCCESSOR else SUCCESSOR.recordings_dir
+        assert (recordings / f"{notebook_path.stem}.json").exists()
 
 
 def test_no_model_name_or_price_is_hard_coded(notebook_path):
@@ -116,9 +120,22 @@ def test_no_model_name_or_price_is_hard_coded(notebook_path):
     assert not re.search(r"\$\s?\d", source), "take prices from helpers.registry"
 
 
+def test_successor_track_has_every_lesson_and_only_lessons():
+    assert [p.name for p in SUCCESSOR.lessons()] == [p.name for p in NOTEBOOKS]
+    assert sorted(p.name for p in SUCCESSOR.notebooks_dir.glob("*.ipynb")) == [p.name for p in SUCCESSOR.lessons()]
+
+
+def test_successor_copies_run_the_source_cells():
+    for source in NOTEBOOKS:
+        copy_ = nbformat.read(SUCCESSOR.notebook_for(source), as_version=4)
+        original = nbformat.read(source, as_version=4)
+        assert [c.source for c in copy_.cells] == [SUCCESSOR.relocate(c.source) for c in original.cells], \
+            f"rebuild it: python -m helpers.rebuild {source.relative_to(source.parents[1])} --track successor"
+
+
 def test_recordings_are_small_labelled_and_used():
     used = {p.stem for p in NOTEBOOKS}
-    for path in RECORDINGS_DIR.glob("*.json"):
+    for path in [*RECORDINGS_DIR.glob("*.json"), *SUCCESSOR.recordings_dir.glob("*.json")]:
         assert not path.name.endswith(".new.json"), f"{path.name} is an unfinished recording"
         assert path.stem in used, f"{path.name} belongs to no notebook"
         assert path.stat().st_size < MAX_RECORDING_BYTES

@@ -100,6 +100,15 @@ def from_httpx(response: httpx2.Response) -> rec.StoredResponse:
     return rec.StoredResponse(response.status_code, headers, json=payload)
 
 
+def _json_model(request: httpx2.Request) -> Optional[str]:
+    """The ``model`` of a JSON request body, or None (multipart or no body)."""
+    try:
+        body = json.loads(request.read() or b"null")
+    except ValueError:
+        return None
+    return body.get("model") if isinstance(body, dict) else None
+
+
 class SimulatorTransport(_AnswersFromMemory):
     """Answers every request with the kit's offline simulator."""
 
@@ -108,10 +117,14 @@ class SimulatorTransport(_AnswersFromMemory):
 
     def answer(self, request: httpx2.Request) -> rec.StoredResponse:
         if self.scenario:
-            # moderation_details was observed only on the Responses route (errors._moderation_blocked).
-            route = {"route": "responses" if request.url.path.endswith("/responses") else "images"} \
-                if self.scenario == "moderation_blocked" else {}
-            status, body, headers = simulator_errors.error_body(self.scenario, **route)
+            # moderation_details was observed only on the Responses route (errors._moderation_blocked);
+            # the observed 403 names the requested model, so the simulated one names it too.
+            extra = {}
+            if self.scenario == "moderation_blocked":
+                extra["route"] = "responses" if request.url.path.endswith("/responses") else "images"
+            if self.scenario == "org_not_verified" and _json_model(request):
+                extra["model"] = _json_model(request)
+            status, body, headers = simulator_errors.error_body(self.scenario, **extra)
             return rec.StoredResponse(status, {"content-type": "application/json", **headers}, json=body)
         body = request.read()
         sim = self.simulator.handle(request.method, request.url.path, dict(request.url.params.multi_items()),
