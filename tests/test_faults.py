@@ -625,8 +625,9 @@ def test_fault_a_recording_killed_mid_write_stays_readable_and_its_temporary_is_
         rec.Recording.load(path)  # whole, never half-written
     rec.open_for_recording(path)  # the next writer takes the lock the OS released
     assert writes.temporary_files(path) == []
-    ignored = subprocess.run(["git", "check-ignore", "-q", "notebooks/recordings/.x.new.json.abc.tmp"], cwd=ROOT)
-    assert ignored.returncode == 0
+    for left in ("notebooks/recordings/.x.new.json.abc.tmp", "notebooks/successor/recordings/x.lock",
+                 "notebooks/successor/recordings/x.new.json"):
+        assert subprocess.run(["git", "check-ignore", "-q", left], cwd=ROOT).returncode == 0, left
 
 
 CORRUPTIONS = {
