@@ -74,13 +74,15 @@ def check_lesson_name(lesson: object) -> str:
     return lesson
 
 
-def live_transport(cap: budget.SpendingCap, *, record_to: Optional[recording.Recording] = None
-                   ) -> httpx2.BaseTransport:
+def live_transport(cap: budget.SpendingCap, *, record_to: Optional[recording.Recording] = None,
+                   http=None) -> httpx2.BaseTransport:
     """The transport stack of a live client, outermost first: registry checks before sending
     (lifecycle on today's date, parameter rules, input images), an optional recorder, the spending
-    cap, and the scrubbing of keys and ids from every answer."""
+    cap, and the scrubbing of keys and ids from every answer. ``http`` is the network transport
+    (default ``httpx2.HTTPTransport()``; pass ``httpx2.AsyncHTTPTransport()`` for the async client:
+    every layer serves both)."""
     inner: httpx2.BaseTransport = transport.SpendingCapTransport(
-        transport.ScrubbingTransport(httpx2.HTTPTransport()), cap)
+        transport.ScrubbingTransport(http or httpx2.HTTPTransport()), cap)
     if record_to is not None:
         inner = transport.RecordingTransport(inner, record_to, recording.OPENAI_API)
     return transport.PreSendCheckTransport(inner)

@@ -922,3 +922,12 @@ def test_fault_eight_async_requests_cannot_outrun_the_cap(live, monkeypatch):
     outcomes = Counter(asyncio.run(race()))
     assert outcomes == {"sent": 1, "refused": 7} and live.sent == 1
     assert live.billed_usd <= budget.KERNEL_CAP.spent_usd <= 0.05 and budget.KERNEL_CAP.reserved_usd == 0.0
+
+
+def test_fault_the_live_stack_serves_the_async_client_with_the_same_checks(live, monkeypatch):
+    monkeypatch.setenv("COOKBOOK_TODAY", "2026-12-02")
+    stack = client_module.live_transport(budget.kernel_cap(), http=httpx2.AsyncHTTPTransport())
+    client = openai.AsyncOpenAI(max_retries=0, http_client=openai.DefaultAsyncHttpx2Client(transport=stack))
+    with pytest.raises(registry.ModelShutDown):
+        asyncio.run(client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024"))
+    assert live.sent == 0
