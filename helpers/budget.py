@@ -1,171 +1,522 @@
-"""The spending cap for live calls: expected cost from the registry, checked before anything is sent.
+"""The spending cap for live calls: each request's worst-case cost is reserved before it is sent.
 
-The cap holds for the running kernel (one Python process): COOKBOOK_BUDGET_USD sets it
-(default ``DEFAULT_BUDGET_USD``). A request the registry cannot price is refused unless
-COOKBOOK_ALLOW_UNPRICED=1, because an unknown price cannot be checked against a budget.
+The cap holds for the running kernel (one Python process): COOKBOOK_BUDGET_USD sets it (default
+``DEFAULT_BUDGET_USD``; a finite number of US dollars >= 0). Every live client of the kernel draws
+on the one ``kernel_cap()``, from any thread.
+
+How a request is counted (``SpendingCap.reserve`` / ``settle`` / ``release``):
+
+1. Before sending, its worst-case cost (``expected_cost``) is reserved. Reservations in flight count
+   against the cap, so concurrent requests can never together pass it.
+2. After a successful answer, the reservation is replaced by the cost its ``usage`` reports.
+3. An answer the API does not bill (a 4xx refusal, a connection that never opened) releases it.
+   Anything else keeps it: a client-side timeout, a dropped connection or a 5xx may still have
+   produced (and billed) images, so the kit assumes it did.
+
+Estimates cover input tokens (prompt text, input images and masks), image output and partial
+images. Where the registry documents no count, a stated conservative bound is used and named in
+the description (``*_BOUND`` constants below). A request the registry cannot price at all is
+refused unless COOKBOOK_ALLOW_UNPRICED=1, which lets it through at ``UNPRICED_BOUND_USD`` per
+unpriced part on top of what can be counted, and never once the cap is spent.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import math
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from . import pricing, registry
 
 DEFAULT_BUDGET_USD = 1.00
 
+# --- stated bounds where the registry documents no count ---------------------------------------
+# A token of a byte-pair encoding covers at least one UTF-8 byte, so the byte count bounds the
+# number of text tokens from above; REQUEST_OVERHEAD_TOKENS covers the request's own overhead ([3P]
+# measured about 6 tokens on gpt-image-2,
+# community.openai.com/t/the-half-penny-gpt-image-2-challenge-api-only-gallery/1381388).
+REQUEST_OVERHEAD_TOKENS = 64
+TEXT_TOKENS_BOUND_NOTE = (f"text tokens bounded by the prompt's UTF-8 bytes (a token covers at least one byte) "
+                          f"+ {REQUEST_OVERHEAD_TOKENS} for the request's overhead")
+# Image input tokens per input image or mask: not documented for GPT image models. Bound: four times
+# (high input fidelity) the largest count of the published vision tile rule (85 + 170 x 8 tiles = 1,445).
+INPUT_IMAGE_TOKENS_BOUND = 4 * (85 + 170 * 8)
+# Image output tokens of a model with token rates but no documented count for a quality and size: the
+# largest count any image model in the registry documents, reports or implies (per-image price / image
+# output rate) for that quality at 1024x1024, scaled by the image's area. A quality no table has
+# (xhigh, max, auto) takes the largest count of any quality.
+
+
+def _counts_at_1024(quality: Optional[str]) -> list[int]:
+    counts = []
+    for record in registry.MODELS.values():
+        if record.output_tokens is not None:
+            counts += [t for (q, size), t in record.output_tokens.tokens.items()
+                       if size == "1024x1024" and quality in (None, q)]
+        rate = record.token_prices.image_out if record.token_prices else None
+        if record.per_image_prices is not None and rate:
+            counts += [math.ceil(usd * 1_000_000 / rate) for (q, size), usd in record.per_image_prices.usd.items()
+                       if size == "1024x1024" and quality in (None, q)]
+    return counts
+
+
+def output_tokens_bound_per_megapixel(quality: str) -> int:
+    """Stated bound on image output tokens per 1024x1024 image at ``quality`` (see the comment above)."""
+    return max(_counts_at_1024(quality) or _counts_at_1024(None))
+# The size the bound assumes for size="auto" or an omitted size: the largest standard size.
+AUTO_SIZE_FOR_BOUND = (1536, 1024)
+# Output tokens of a mainline (text) model in a Responses call when the request sets no
+# max_output_tokens: an assumption, not a bound, since only max_output_tokens makes it a hard one.
+MAINLINE_OUTPUT_TOKENS_ASSUMED = 4096
+# What COOKBOOK_ALLOW_UNPRICED lets one unpriced part of a request cost (an assumption: no price is known).
+UNPRICED_BOUND_USD = 0.50
+
 
 class BudgetExceeded(RuntimeError):
-    """Raised before sending a request that would take spending past the cap."""
+    """Raised before sending a request that would take spending past the cap (nothing is sent)."""
+
+
+class BudgetConfigError(ValueError):
+    """COOKBOOK_BUDGET_USD (or a cap's limit) is not a finite number of US dollars >= 0."""
 
 
 @dataclass(frozen=True)
 class ExpectedCost:
+    """The worst-case cost of one request: ``usd`` for what is priced (None when nothing is),
+    ``unpriced`` names each part the registry cannot price (each needs COOKBOOK_ALLOW_UNPRICED)."""
+
     usd: Optional[float]
     description: str
+    unpriced: tuple[str, ...] = ()
+    # True when a part is priced from a stated bound (an undocumented count), not a documented figure.
+    bounded: bool = False
 
+    @property
+    def fully_priced(self) -> bool:
+        return self.usd is not None and not self.unpriced
+
+
+def validate_limit(value: Any, name: str = "COOKBOOK_BUDGET_USD") -> float:
+    """A budget in US dollars as a float. Raises BudgetConfigError unless it is a finite number >= 0."""
+    try:
+        limit = float(value)
+    except (TypeError, ValueError):
+        raise BudgetConfigError(f"{name} must be a number of US dollars, got {value!r}") from None
+    if isinstance(value, bool) or not math.isfinite(limit) or limit < 0:
+        raise BudgetConfigError(f"{name} must be a finite number of US dollars, 0 or more; got {value!r}")
+    return limit
+
+
+# --- estimates ---------------------------------------------------------------------------------
 
 def _int(value: Any, default: int) -> int:
-    return default if value in (None, "") else int(value)
+    if value in (None, ""):
+        return default
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return default
 
 
-def _image_request_cost(model: str, params: dict, what: str, *, batch: bool = False) -> ExpectedCost:
+def _area_factor(size: Any) -> float:
+    """The image's area in units of 1024x1024 (the size the output-token bound is stated for)."""
+    width, height = AUTO_SIZE_FOR_BOUND
+    if isinstance(size, str) and "x" in size:
+        try:
+            width, height = (int(v) for v in size.lower().split("x", 1))
+        except ValueError:
+            pass
+    return max(width * height, 1024 * 1024) / (1024 * 1024)
+
+
+def text_tokens_bound(text: str) -> int:
+    """An upper bound on the text tokens of a request with ``text``: UTF-8 bytes + overhead (TEXT_TOKENS_BOUND_NOTE)."""
+    return len(text.encode("utf-8")) + REQUEST_OVERHEAD_TOKENS
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+@dataclass(frozen=True)
+class _Part:
+    usd: Optional[float]
+    description: str
+    bounded: bool = False
+
+
+def _image_output(model: str, params: dict, what: str, *, batch: bool) -> _Part:
     quality = params.get("quality") or "auto"
     size = params.get("size") or "auto"
     images = _int(params.get("n"), 1)
     partials = _int(params.get("partial_images"), 0) if str(params.get("stream")).lower() == "true" else 0
-    if model not in registry.MODELS:
-        return ExpectedCost(None, f"{what} with {model!r}, which the registry does not know")
+    record = registry.MODELS.get(model)
+    if record is None:
+        return _Part(None, f"{what} with {model!r}, which the registry does not know")
     est = pricing.estimate(model, quality, size, images=images, partial_images=partials, batch=batch)
     detail = f"{what}: {images} x {model} {quality} {size}" + (f" + {partials} partial(s)" if partials else "")
-    if est.assumption:
-        detail += f" ({est.assumption})"
-    return ExpectedCost(est.upper, detail)
+    if est.upper is not None:
+        return _Part(est.upper, detail + (f" ({est.assumption})" if est.assumption else ""))
+    rates = pricing.token_rates(model, batch=batch)
+    if rates is None or rates.image_out is None:
+        return _Part(None, f"{detail}: image output price {registry.NOT_FOUND} in the registry")
+    per_megapixel = output_tokens_bound_per_megapixel(quality)
+    tokens = images * (math.ceil(per_megapixel * _area_factor(size)) + partials * pricing.PARTIAL_IMAGE_TOKENS)
+    return _Part(tokens * rates.image_out / pricing.PER_MILLION,
+                 f"{detail} (output tokens not documented: conservative bound of {tokens:,} tokens, the registry's "
+                 f"largest {quality} count, {per_megapixel:,} per 1024x1024, scaled by area)", bounded=True)
+
+
+def _per_million(tokens: int, rate: Optional[float]) -> Optional[float]:
+    if tokens == 0:
+        return 0.0
+    return None if rate is None else tokens * rate / pricing.PER_MILLION
+
+
+def _input(model: str, prompt_bytes: int, input_images: int, *, batch: bool, mainline: bool = False) -> _Part:
+    """Input text and images priced at the model's uncached rates (cached ones are never higher)."""
+    rates = pricing.token_rates(model, batch=batch) if model in registry.MODELS else None
+    image_tokens = input_images * INPUT_IMAGE_TOKENS_BOUND
+    text_rate = None if rates is None else rates.text_in
+    # A mainline model bills input images as input tokens; the registry has no separate image rate for it.
+    image_rate = text_rate if mainline else (None if rates is None else rates.image_in)
+    text_usd = _per_million(prompt_bytes, text_rate)
+    image_usd = _per_million(image_tokens, image_rate)
+    what = f"input: {prompt_bytes:,} text tokens at most ({TEXT_TOKENS_BOUND_NOTE})"
+    if input_images:
+        what += f", {input_images} image(s) at a bound of {INPUT_IMAGE_TOKENS_BOUND:,} tokens each (not documented)"
+    if text_usd is None or image_usd is None:
+        return _Part(None, f"{what}: input price for {model} {registry.NOT_FOUND} in the registry")
+    return _Part(text_usd + image_usd, what)
+
+
+def _combine(parts: list[_Part], head: str) -> ExpectedCost:
+    priced = [p for p in parts if p.usd is not None]
+    unpriced = tuple(p.description for p in parts if p.usd is None)
+    usd = sum(p.usd for p in priced) if priced else None
+    description = head + "; ".join(p.description for p in parts)
+    return ExpectedCost(usd, description, unpriced, any(p.bounded for p in parts))
+
+
+def image_request_cost(model: str, params: dict, what: str, *, prompt: str = "", input_images: int = 0,
+                       batch: bool = False) -> ExpectedCost:
+    """Worst-case cost of one Images request: input (prompt, images, masks) plus output and partials."""
+    output = _image_output(model, params, what, batch=batch)
+    if model not in registry.MODELS:
+        return ExpectedCost(None, output.description, (output.description,))
+    return _combine([output, _input(model, text_tokens_bound(prompt), input_images, batch=batch)], "")
 
 
 def batch_file_cost(jsonl: bytes) -> ExpectedCost:
-    """Expected cost of a Batch input file: every line priced at the model's Batch rate."""
-    total, unpriced = 0.0, []
-    lines = [json.loads(line) for line in jsonl.splitlines() if line.strip()]
-    for line in lines:
-        url = line.get("url", "")
-        if not url.endswith(("/images/generations", "/images/edits")):
-            unpriced.append(f"{line.get('custom_id')}: {url}")
+    """Worst-case cost of a Batch input file: every line priced at the model's Batch rate.
+
+    A line that is not JSON, or not an image generation, cannot be priced.
+    """
+    total, unpriced, count = 0.0, [], 0
+    for number, raw in enumerate(jsonl.splitlines(), 1):
+        if not raw.strip():
             continue
-        body = line.get("body", {})
-        # An edit line's output is priced like a generation's; its input images add tokens that no
-        # documented table gives, so the estimate covers the output only, as for synchronous edits.
-        what = "batch edit line" if url.endswith("/images/edits") else "batch line"
-        cost = _image_request_cost(body.get("model", ""), body, what, batch=True)
-        if cost.usd is None:
-            unpriced.append(f"{line.get('custom_id')}: {cost.description}")
+        count += 1
+        try:
+            line = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            unpriced.append(f"line {number}: not JSON")
+            continue
+        url = str(line.get("url", "")) if isinstance(line, dict) else ""
+        if not url.endswith(("/images/generations", "/images/edits")):
+            unpriced.append(f"line {number}: {line.get('url') if isinstance(line, dict) else line!r}")
+            continue
+        body = line.get("body") if isinstance(line.get("body"), dict) else {}
+        edit = url.endswith("/images/edits")
+        cost = image_request_cost(str(body.get("model", "")), body, "batch edit line" if edit else "batch line",
+                                  prompt=str(body.get("prompt", "")), input_images=_json_images(body) if edit else 0,
+                                  batch=True)
+        if not cost.fully_priced:
+            unpriced.append(f"{line.get('custom_id')}: {cost.unpriced[0] if cost.unpriced else cost.description}")
         else:
             total += cost.usd
     if unpriced:
-        return ExpectedCost(None, f"Batch input file with {len(unpriced)} unpriced line(s): {unpriced[0]}")
-    return ExpectedCost(total, f"Batch input file: {len(lines)} image line(s) at Batch rates")
+        return ExpectedCost(total or None, f"Batch input file with {len(unpriced)} unpriced line(s): {unpriced[0]}",
+                            tuple(unpriced))
+    return ExpectedCost(total, f"Batch input file: {count} image line(s) at Batch rates, input included")
 
 
-def expected_cost(request: dict, uploads: Optional[dict[str, bytes]] = None) -> ExpectedCost:
-    """Expected cost of a normalised request (see recording.normalise_request).
+def batch_models(jsonl: bytes) -> list[str]:
+    """The model named by each line of a Batch input file that names one (for the lifecycle check)."""
+    models = []
+    for raw in jsonl.splitlines():
+        try:
+            line = json.loads(raw) if raw.strip() else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        body = line.get("body") if isinstance(line, dict) else None
+        if isinstance(body, dict) and isinstance(body.get("model"), str):
+            models.append(body["model"])
+    return models
 
-    ``uploads`` holds the raw uploaded files by form field; a Batch input file is priced when it is
-    uploaded, because that is the last point before the work is committed that the client sees it.
+
+def _count_files(request: dict, *names: str) -> int:
+    files = request.get("files") or {}
+    return sum(len(files.get(name) or ()) for name in names)
+
+
+def _json_images(body: dict) -> int:
+    """Input images and mask of an edit's JSON body (registry.EDITS_JSON_BODY: ``images`` and ``mask``)."""
+    images = body.get("images")
+    count = len(images) if isinstance(images, (list, tuple)) else 0
+    return count + (1 if body.get("mask") else 0)
+
+
+def responses_prompt(body: dict) -> tuple[str, int]:
+    """The text and the number of images a Responses request puts in context (an earlier turn's image counts)."""
+    texts = [body.get("instructions") or ""]
+    images = 0
+    items = body.get("input")
+    for item in [items] if isinstance(items, str) else items or []:
+        if isinstance(item, str):
+            texts.append(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") in ("image_generation_call", "item_reference"):
+            images += 1
+        content = item.get("content")
+        for part in [content] if isinstance(content, str) else content or []:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, dict) and part.get("type") == "input_image":
+                images += 1
+            elif isinstance(part, dict):
+                texts.extend(_strings(part.get("text")))
+    if body.get("previous_response_id"):
+        images += 1  # the image the earlier turn made is in context
+    return " ".join(texts), images
+
+
+def responses_data_urls(body: dict) -> list[bytes]:
+    """The decoded ``data:image/...;base64,`` inputs of a Responses request (input images and masks)."""
+    found = []
+    for text in _strings(body.get("input")):
+        if text.startswith("data:image/") and ";base64," in text:
+            try:
+                found.append(base64.b64decode(text.split(",", 1)[1], validate=False))
+            except (ValueError, binascii.Error):
+                continue
+    for tool in body.get("tools") or []:
+        mask = tool.get("input_image_mask") if isinstance(tool, dict) else None
+        if isinstance(mask, dict):
+            found += responses_data_urls({"input": mask.get("image_url")})
+    return found
+
+
+def responses_cost(body: dict) -> ExpectedCost:
+    """Worst-case cost of a Responses call: the image tool with its image model, the mainline model with its own."""
+    prompt, images = responses_prompt(body)
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type") == "image_generation"]
+    parts: list[_Part] = []
+    for tool in tools:
+        model = tool.get("model") or registry.IMAGE_TOOL_DEFAULT_MODEL
+        params = {**tool, "stream": str(body.get("stream", False)).lower()}
+        parts.append(_image_output(model, params, "Responses image tool", batch=False))
+        mask = 1 if tool.get("input_image_mask") else 0
+        parts.append(_input(model, text_tokens_bound(prompt), images + mask, batch=False))
+    mainline = str(body.get("model", ""))
+    record = registry.MODELS.get(mainline)
+    rates = record.token_prices if record else None
+    out_tokens = _int(body.get("max_output_tokens"), 0) or MAINLINE_OUTPUT_TOKENS_ASSUMED
+    out_note = ("max_output_tokens" if body.get("max_output_tokens") else
+                f"assumed {MAINLINE_OUTPUT_TOKENS_ASSUMED:,} output tokens (set max_output_tokens for a hard bound)")
+    if rates is None or rates.text_in is None or rates.text_out is None:
+        parts.append(_Part(None, f"mainline model {mainline!r} tokens: price {registry.NOT_FOUND} in the registry"))
+    else:
+        inputs = _input(mainline, text_tokens_bound(prompt), images, batch=False, mainline=True)
+        parts.append(_Part((inputs.usd or 0.0) + out_tokens * rates.text_out / pricing.PER_MILLION,
+                           f"mainline {mainline}: {inputs.description}; {out_tokens:,} output tokens ({out_note})"))
+    return _combine(parts, "")
+
+
+def expected_cost(request: dict) -> ExpectedCost:
+    """Worst-case cost of a normalised request (see recording.normalise_request), in USD.
+
+    Uploaded files are counted from the request's ``files`` (one entry per input image or mask).
+    Uploading a file costs nothing; each ``batches.create`` is priced for its input file by
+    ``SpendingCapTransport``, which reads the file (``batch_file_cost``).
     """
     path = request["path"]
-    if request["method"] == "GET":
-        return ExpectedCost(0.0, f"GET {path} is free")
-    if path.endswith("/files") and request.get("form", {}).get("purpose") == "batch" and uploads:
-        return batch_file_cost(uploads.get("file", b""))
-    if path.endswith("/batches"):
-        return ExpectedCost(0.0, "creating a batch: its lines were priced when the input file was uploaded")
+    if request["method"] in ("GET", "DELETE"):
+        return ExpectedCost(0.0, f"{request['method']} {path} is free")
+    if path.endswith("/files"):
+        return ExpectedCost(0.0, "uploading a file is free; a Batch input file is priced when a batch uses it")
+    if path.endswith("/cancel"):
+        return ExpectedCost(0.0, "cancelling a batch is free")
     if path.endswith("/images/generations"):
         body = request.get("json", {})
         body = {**body, "stream": str(body.get("stream", False)).lower()}
-        return _image_request_cost(body.get("model", ""), body, "image generation")
+        return image_request_cost(str(body.get("model", "")), body, "image generation",
+                                  prompt=str(body.get("prompt", "")))
     if path.endswith("/images/edits"):
         # multipart (the SDK) or the JSON body (registry.EDITS_JSON_BODY): the same parameters either way
         form = request.get("form") or request.get("json") or {}
-        return _image_request_cost(form.get("model", ""), form, "image edit")
+        images = _count_files(request, "image", "image[]", "mask") + (0 if request.get("form") else _json_images(form))
+        return image_request_cost(str(form.get("model", "")), form, "image edit", prompt=str(form.get("prompt", "")),
+                                  input_images=images)
     if path.endswith("/responses"):
-        body = request.get("json", {})
-        tools = [t for t in body.get("tools", []) if t.get("type") == "image_generation"]
-        tool = tools[0] if tools else {}
-        params = {**tool, "stream": str(body.get("stream", False)).lower()}
-        image_part = _image_request_cost(tool.get("model", registry.IMAGE_TOOL_DEFAULT_MODEL), params,
-                                         "Responses image tool")
-        mainline = registry.MODELS.get(body.get("model", ""))
-        if mainline is None or mainline.token_prices is None:
-            return ExpectedCost(None, image_part.description + f"; mainline model {body.get('model')!r} tokens: "
-                                f"price {registry.NOT_FOUND} in the registry")
-        return image_part
-    return ExpectedCost(None, f"{request['method']} {path}: no price in the registry")
+        return responses_cost(request.get("json", {}))
+    return ExpectedCost(None, f"{request['method']} {path}: no price in the registry",
+                        (f"{request['method']} {path}",))
+
+
+def _usage_cost(model: str, usage: Any) -> Optional[float]:
+    """Cost of a usage block; a cached rate the registry lacks is bounded by the uncached one."""
+    tokens = pricing.usage_tokens(usage)
+    cost = pricing.cost_of_usage(model, tokens)
+    if cost.total is not None or model not in registry.MODELS:
+        return cost.total
+    uncached = pricing.UsageTokens(text_in=tokens.text_in + tokens.cached_text_in,
+                                   image_in=tokens.image_in + tokens.cached_image_in,
+                                   image_out=tokens.image_out, text_out=tokens.text_out)
+    return pricing.cost_of_usage(model, uncached).total
 
 
 def actual_cost(request: dict, body: Any) -> Optional[float]:
-    """Cost from the usage a JSON response reported, when the registry prices it."""
+    """Cost of what a JSON answer's usage reports, for the parts the registry prices (USD).
+
+    None when no part can be priced. A part without a price (e.g. an unpriced mainline model) is
+    left out: its reservation's stated bound stays counted instead (``SpendingCap.settle``).
+    """
     if not isinstance(body, dict):
         return None
     if body.get("object") == "response":
         image_gen = (body.get("tool_usage") or {}).get("image_gen")
-        tool = next((t for t in request.get("json", {}).get("tools", []) if t.get("type") == "image_generation"), {})
-        model = tool.get("model", registry.IMAGE_TOOL_DEFAULT_MODEL)
-        return pricing.cost_of_usage(model, image_gen).total if image_gen else None
+        tool = _usage_cost(pricing.tool_model_of(request.get("json", {})), image_gen) if image_gen else 0.0
+        mainline = pricing.cost_of_response(body).mainline
+        known = [c for c in (tool, mainline) if c is not None]
+        return sum(known) if known else None
     usage = body.get("usage")
     model = request.get("json", request.get("form", {})).get("model")
     if usage is None or model not in registry.MODELS:
         return None
-    return pricing.cost_of_usage(model, usage).total
+    return _usage_cost(model, usage)
+
+
+# --- the cap -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reservation:
+    """What one request holds of the cap while it is in flight (USD)."""
+
+    usd: float
+    counted_usd: float  # the part priced from the registry; the rest is UNPRICED_BOUND_USD per unpriced part
+    description: str
 
 
 @dataclass
 class SpendingCap:
+    """A budget in USD shared by every request of a kernel; thread-safe.
+
+    ``spent_usd`` is settled spending; ``reserved_usd`` is held by requests in flight. A request is
+    sent only if ``spent + reserved + its worst case <= limit``. Raises BudgetConfigError for a
+    limit that is not a finite number >= 0.
+    """
+
     limit_usd: float
     allow_unpriced: bool = False
     spent_usd: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    reserved_usd: float = 0.0
+    batch_files: dict = field(default_factory=dict, repr=False)  # uploaded Batch file id -> its JSONL bytes
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
-    def check(self, expected: ExpectedCost) -> None:
+    def __post_init__(self) -> None:
+        self.limit_usd = validate_limit(self.limit_usd, "the spending cap's limit")
+
+    def _refusal(self, expected: ExpectedCost, amount: float) -> str:
+        return (f"Not sent: {expected.description} is expected to cost at most {pricing.usd(amount)}, and "
+                f"{pricing.usd(self.spent_usd)} of this kernel's {pricing.usd(self.limit_usd)} budget is spent"
+                + (f" ({pricing.usd(self.reserved_usd)} more held by requests in flight)" if self.reserved_usd else "")
+                + ". Raise COOKBOOK_BUDGET_USD and restart the kernel to allow more.")
+
+    def reserve(self, expected: ExpectedCost) -> Reservation:
+        """Hold ``expected``'s worst case, or raise BudgetExceeded (then nothing may be sent)."""
+        counted = expected.usd or 0.0
         with self._lock:
-            if expected.usd is None:
+            if expected.unpriced:
                 if not self.allow_unpriced:
                     raise BudgetExceeded(
-                        f"Not sent: {expected.description}. The expected cost cannot be checked against the "
-                        f"spending cap. Set COOKBOOK_ALLOW_UNPRICED=1 to send it anyway.")
-                return
-            if self.spent_usd + expected.usd > self.limit_usd:
-                raise BudgetExceeded(
-                    f"Not sent: {expected.description} is expected to cost {pricing.usd(expected.usd)}, and "
-                    f"{pricing.usd(self.spent_usd)} of this kernel's {pricing.usd(self.limit_usd)} budget is "
-                    f"spent. Raise COOKBOOK_BUDGET_USD and restart the kernel to allow more.")
+                        f"Not sent: {expected.unpriced[0]}. Its cost cannot be checked against the spending cap. "
+                        f"Set COOKBOOK_ALLOW_UNPRICED=1 to send it at an assumed {pricing.usd(UNPRICED_BOUND_USD)} "
+                        "per unpriced part (never once the cap is spent).")
+                if self.spent_usd + self.reserved_usd >= self.limit_usd:
+                    raise BudgetExceeded(self._refusal(expected, counted) + " Unpriced requests stop too.")
+            amount = counted + UNPRICED_BOUND_USD * len(expected.unpriced)
+            if self.spent_usd + self.reserved_usd + amount > self.limit_usd:
+                shown = expected if not expected.unpriced else ExpectedCost(
+                    amount, f"{expected.description} (unpriced parts at the stated bound of "
+                            f"{pricing.usd(UNPRICED_BOUND_USD)} each)")
+                raise BudgetExceeded(self._refusal(shown, amount))
+            self.reserved_usd += amount
+            return Reservation(amount, counted, expected.description)
+
+    def settle(self, reservation: Reservation, actual: Optional[float]) -> None:
+        """The request was answered: replace the hold by ``actual`` (USD from usage), or keep it when unknown."""
+        with self._lock:
+            self.reserved_usd = max(self.reserved_usd - reservation.usd, 0.0)
+            if actual is None:
+                self.spent_usd += reservation.usd
+            else:
+                # An unpriced part cannot be read from usage, so its bound stays counted.
+                self.spent_usd += actual + (reservation.usd - reservation.counted_usd)
+
+    def keep(self, reservation: Reservation) -> None:
+        """The outcome is unknown (timeout, dropped connection, 5xx): count it as billed in full."""
+        self.settle(reservation, None)
+
+    def release(self, reservation: Reservation) -> None:
+        """The API did not bill the request (refused with a 4xx, or never reached)."""
+        with self._lock:
+            self.reserved_usd = max(self.reserved_usd - reservation.usd, 0.0)
+
+    def check(self, expected: ExpectedCost) -> None:
+        """Raise BudgetExceeded if ``expected`` would not fit now (nothing is held)."""
+        self.release(self.reserve(expected))
 
     def charge(self, usd: float) -> None:
+        """Count ``usd`` as spent (a cost known outside a reservation)."""
         with self._lock:
             self.spent_usd += usd
 
     @property
     def remaining_usd(self) -> float:
-        return self.limit_usd - self.spent_usd
+        with self._lock:
+            return self.limit_usd - self.spent_usd - self.reserved_usd
 
 
 def cap_from_environment() -> SpendingCap:
-    raw = os.environ.get("COOKBOOK_BUDGET_USD", str(DEFAULT_BUDGET_USD))
-    try:
-        limit = float(raw)
-    except ValueError:
-        raise ValueError(f"COOKBOOK_BUDGET_USD must be a number of US dollars, got {raw!r}") from None
+    """A new cap from COOKBOOK_BUDGET_USD and COOKBOOK_ALLOW_UNPRICED; raises BudgetConfigError for a bad budget."""
+    limit = validate_limit(os.environ.get("COOKBOOK_BUDGET_USD", str(DEFAULT_BUDGET_USD)).strip())
     return SpendingCap(limit, allow_unpriced=os.environ.get("COOKBOOK_ALLOW_UNPRICED") == "1")
 
 
 # One cap per kernel: every live client made in this process draws on it.
 KERNEL_CAP: Optional[SpendingCap] = None
+_KERNEL_CAP_LOCK = threading.Lock()
 
 
 def kernel_cap() -> SpendingCap:
+    """The kernel's one cap, made from the environment on first use (thread-safe)."""
     global KERNEL_CAP
-    if KERNEL_CAP is None:
-        KERNEL_CAP = cap_from_environment()
-    return KERNEL_CAP
+    with _KERNEL_CAP_LOCK:
+        if KERNEL_CAP is None:
+            KERNEL_CAP = cap_from_environment()
+        return KERNEL_CAP

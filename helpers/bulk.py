@@ -5,7 +5,9 @@ minute and tokens per minute (from the registry) with a sliding 60-second window
 429 as its ``retry-after-ms``/``retry-after`` header asks (the client should have ``max_retries=0``
 so every wait is visible here), stops the whole run on ``insufficient_quota``, a billing limit,
 an authentication problem or the spending cap, saves each image as it arrives (atomically) and
-records it in a manifest, so a second run skips what is already saved.
+records it in a manifest, so a second run skips what is already saved. The output folder is checked
+to take files before the first request; the manifest entry is written before its image, so a run
+killed between the two never pays again for a saved image; a failed save stops the run.
 
 The clock is injected: ``ScaledClock`` runs a simulated minute in a fraction of a second against
 the offline simulator, ``SYSTEM_CLOCK`` is real time.
@@ -38,7 +40,7 @@ from tqdm.auto import tqdm
 
 from . import budget, pricing, registry
 from .client import current_mode
-from .writes import atomic_write_bytes
+from .writes import atomic_write_bytes, scrub_text
 
 WINDOW_S = 60.0
 MANIFEST_NAME = "manifest.json"
@@ -228,8 +230,8 @@ def describe_error(error: BaseException) -> str:
     """The API's own message (``e.body["message"]``) rather than the SDK's "Error code: ..." prefix."""
     if isinstance(error, openai.APIStatusError) and isinstance(error.body, dict):
         code = error.body.get("code") or error.body.get("type")
-        return f"{error.status_code} {code}: {error.body.get('message')}"
-    return f"{type(error).__name__}: {error}"
+        return scrub_text(f"{error.status_code} {code}: {error.body.get('message')}")
+    return scrub_text(f"{type(error).__name__}: {error}")
 
 
 class Pacer:
@@ -344,7 +346,8 @@ class Job:
     def normalised_request(self, model: str) -> dict:
         """The request as ``budget.expected_cost`` reads it."""
         if self.is_edit:
-            return {"method": "POST", "path": "/v1/images/edits", "form": {**self.params(model), "n": "1"}}
+            return {"method": "POST", "path": "/v1/images/edits", "form": {**self.params(model), "n": "1"},
+                    "files": {"image[]": [{"bytes": len(data)} for data in self.images]}}
         return {"method": "POST", "path": GENERATIONS, "json": {**self.params(model), "n": 1}}
 
 
@@ -444,6 +447,9 @@ def check_jobs(jobs: Sequence[Job], model: str, day: Optional[dt.date] = None) -
     if duplicates:
         raise ValueError(f"job keys must be unique; repeated: {', '.join(duplicates)}")
     for job in jobs:
+        if caps is not None and len(job.prompt) > caps.prompt_max_chars:
+            raise ValueError(f"job {job.key!r}: the prompt is {len(job.prompt)} characters; {model} takes at most "
+                             f"{caps.prompt_max_chars} ({caps.source_of('prompt_max_chars')})")
         if caps is not None and caps.qualities is not None and job.quality not in caps.qualities:
             raise ValueError(f"job {job.key!r}: quality {job.quality!r} is not one of {', '.join(caps.qualities)} "
                              f"for {model}")
@@ -459,7 +465,6 @@ class _Run:
         self.manifest = load_manifest(self.run_dir)
         self.results: dict[str, ItemResult] = {}
         self.stop_reason: Optional[str] = None
-        self.reserved_usd = 0.0
         self.lock = threading.Lock()
 
     def stopped(self) -> bool:
@@ -478,20 +483,26 @@ class _Run:
         self.bar.set_postfix(saved=sum(r.status == SAVED for r in self.results.values()),
                              rate_limited=sum(r.rate_limited for r in self.results.values()), refresh=False)
 
-    def reserve(self, expected: budget.ExpectedCost) -> float:
-        """Check the spending cap counting requests still in flight; hold the expected cost meanwhile."""
-        with self.lock:
-            amount = expected.usd or 0.0
-            self.cap.check(budget.ExpectedCost(
-                None if expected.usd is None else amount + self.reserved_usd, expected.description))
-            self.reserved_usd += amount
-            return amount
+    def reserve(self, job: Job) -> Optional[budget.Reservation]:
+        """Hold the job's worst case on the run's cap (None when the client's own cap does it)."""
+        if self.cap is None:
+            return None
+        return self.cap.reserve(budget.expected_cost(job.normalised_request(self.model)))
 
-    def release(self, amount: float, actual: Optional[float]) -> None:
-        with self.lock:
-            self.reserved_usd -= amount
-            if actual is not None:
-                self.cap.charge(actual)
+    def settle(self, held: Optional[budget.Reservation], error: Optional[BaseException] = None,
+               actual: Optional[float] = None) -> None:
+        """Settle from usage; on failure release or keep the hold as the API would bill it."""
+        if held is None:
+            return
+        if error is None:
+            self.cap.settle(held, actual)
+        elif isinstance(error, (budget.BudgetExceeded, openai.APIConnectionError)) and \
+                not isinstance(error, openai.APITimeoutError):
+            self.cap.release(held)  # never sent, or the connection never opened
+        elif isinstance(error, openai.APIStatusError) and 400 <= error.status_code < 500:
+            self.cap.release(held)
+        else:
+            self.cap.keep(held)  # a timeout or 5xx: the images may have been made and billed
 
     def send(self, job: Job):
         if job.is_edit:
@@ -512,19 +523,20 @@ class _Run:
             if self.stopped():
                 return self.finish(result(NOT_STARTED))
             try:
-                held = self.reserve(budget.expected_cost(job.normalised_request(self.model)))
+                held = self.reserve(job)
             except budget.BudgetExceeded as error:
                 self.stop(str(error))
                 continue
             ticket = self.pacer.acquire(1, job.estimated_tokens(self.model), self.stopped)
             if ticket is None:
-                self.release(held, None)
+                if held is not None:
+                    self.cap.release(held)
                 continue
             started, attempts = self.clock.now(), attempts + 1
             try:
                 response = self.send(job)
             except Exception as error:  # every failure is classified; none escapes a worker thread
-                self.release(held, None)
+                self.settle(held, error)
                 verdict = classify(error)
                 if verdict != RETRY or attempts >= self.max_attempts:
                     self.pacer.cancel(ticket)
@@ -541,25 +553,65 @@ class _Run:
                 waited += wait
                 continue
             cost = pricing.cost_of_usage(self.model, response.usage).total if response.usage else None
-            self.release(held, held if cost is None else cost)
+            self.settle(held, actual=cost)
             used = response.usage.total_tokens if response.usage else job.estimated_tokens(self.model)
             self.pacer.settle(ticket, used)
             return self.finish(self.save(job, response, result(SAVED, cost_usd=cost, started_at=started)))
 
+    def _forget(self, key: str) -> None:
+        """Drop an entry whose image could not be written (best effort: a missing file is redone anyway)."""
+        with self.lock:
+            rest = {k: v for k, v in self.manifest.items() if k != key}
+            try:
+                self.write(self.run_dir / MANIFEST_NAME, _manifest_text(rest).encode())
+                self.manifest = rest
+            except OSError:
+                pass
+
     def save(self, job: Job, response: Any, done: ItemResult) -> ItemResult:
-        """Write the image, then the manifest entry; if either write fails the image stays in the result."""
+        """Write the manifest entry, then the image (each atomically), so a saved image always has its
+        entry and a resume never pays for it again. A failed write stops the run; the image stays in
+        the result."""
         data = base64.b64decode(response.data[0].b64_json)
         entry = {"file": job.filename, "fingerprint": job.fingerprint(self.model), "cost_usd": done.cost_usd,
                  "usage": response.usage.model_dump() if response.usage else None}
         try:
-            self.write(self.run_dir / job.filename, data)
             with self.lock:
                 updated = {**self.manifest, job.key: entry}
                 self.write(self.run_dir / MANIFEST_NAME, _manifest_text(updated).encode())
                 self.manifest = updated
+            try:
+                self.write(self.run_dir / job.filename, data)
+            except OSError:
+                self._forget(job.key)
+                raise
         except OSError as error:
-            return replace(done, status=FAILED, error=f"could not save: {error}", unsaved_image=data)
+            self.stop(f"could not save {job.filename} in {self.run_dir}: {error}; nothing more is sent")
+            return replace(done, status=FAILED, error=scrub_text(f"could not save: {error}"), unsaved_image=data)
         return replace(done, file=job.filename)
+
+
+class OutputFolderError(OSError):
+    """The run's output folder cannot take files; raised before any request is sent."""
+
+
+WRITE_CHECK_NAME = ".write-check"
+
+
+def check_output_folder(run_dir: Path, write: Callable[[Path, bytes], None] = atomic_write_bytes) -> None:
+    """Create ``run_dir`` if needed and write (then remove) a small file in it, the way images are written.
+
+    Raises OutputFolderError naming the folder and the cause (read-only, not a folder, full disk).
+    """
+    probe = Path(run_dir) / WRITE_CHECK_NAME
+    try:
+        if Path(run_dir).exists() and not Path(run_dir).is_dir():
+            raise NotADirectoryError(f"{run_dir} is a file")
+        write(probe, b"the kit checks this folder can take files before paying for any image\n" * 16)
+        probe.unlink()
+    except OSError as error:
+        raise OutputFolderError(f"cannot save images in {run_dir}: {error}. Nothing was sent; choose a folder "
+                                "you can write to, or free some space.") from None
 
 
 def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path | str, tier: int = 1,
@@ -569,9 +621,15 @@ def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path
         margin_s: float = DEFAULT_MARGIN_S) -> Report:
     """Make every job's image within the limits of ``tier`` (or ``limits``), saving into ``run_dir``.
 
-    Give the client ``max_retries=0``: this function does the waiting. ``cap`` defaults to a fresh
-    spending cap of COOKBOOK_BUDGET_USD for this run alone. ``concurrency`` defaults to one worker
-    per image a minute allows (at most ``MAX_DEFAULT_WORKERS``), so a freed window is used at once.
+    Give the client ``max_retries=0``: this function does the waiting. ``cap``, when given, is
+    reserved before each request and settled from its usage. Without it, a live client's own
+    transport holds every request to the kernel's cap (``budget.kernel_cap``, earlier spending
+    included); offline, a fresh cap of COOKBOOK_BUDGET_USD shows what live mode would allow.
+    ``concurrency`` defaults to one worker per image a minute allows (at most ``MAX_DEFAULT_WORKERS``),
+    so a freed window is used at once.
+
+    Before the first request: the jobs are checked (``check_jobs``) and ``run_dir`` must be a
+    writable folder (else OutputFolderError). A failed save stops the run.
     """
     jobs = list(jobs)
     check_jobs(jobs, model)
@@ -586,9 +644,12 @@ def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path
                              "tokens per minute allowed")
     if getattr(client, "max_retries", 0):
         raise ValueError("build the client with max_retries=0: bulk.run waits out 429s itself, visibly")
+    check_output_folder(Path(run_dir), write)
+    if cap is None and not registry.uses_real_api(current_mode()):
+        cap = budget.cap_from_environment()
     bar = tqdm(total=len(jobs), disable=not progress, unit="image", desc="images")
-    run_ = _Run(jobs, client, model, run_dir, limits, clock, cap or budget.cap_from_environment(), max_attempts,
-                write, say or tqdm.write, bar, margin_s)
+    run_ = _Run(jobs, client, model, run_dir, limits, clock, cap, max_attempts, write, say or tqdm.write, bar,
+                margin_s)
     began = clock.now()
     pending = []
     for job in jobs:

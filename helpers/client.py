@@ -14,6 +14,7 @@ COOKBOOK_MODE chooses where answers come from:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -33,6 +34,10 @@ RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "recordi
 PLACEHOLDER_KEY = "offline-placeholder"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OFFLINE_EVENT_DELAY_S = 0.3
+# Pass as extra_headers={SKIP_CHECKS_HEADER: "1"} to send one live call the registry would refuse.
+SKIP_CHECKS_HEADER = transport.SKIP_CHECKS_HEADER
+# A lesson name is a plain file name: nothing it names can resolve outside RECORDINGS_DIR.
+LESSON_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 
 
 class ModeError(ValueError):
@@ -59,6 +64,28 @@ class Setup:
     def new_recording_path(self) -> Path:
         """Record mode writes here; the rebuild command promotes it after a successful run."""
         return self.recordings_dir / f"{self.lesson}.new.json"
+
+
+def check_lesson_name(lesson: object) -> str:
+    """``lesson`` if it is a plain name (letters, digits, '_' and '-', at most 80); else ValueError."""
+    if not isinstance(lesson, str) or not LESSON_NAME.fullmatch(lesson):
+        raise ValueError(f"lesson {lesson!r} must be a plain name like '01_generate' (letters, digits, '_' and "
+                         "'-'): it names a file in notebooks/recordings and nothing outside it")
+    return lesson
+
+
+def live_transport(cap: budget.SpendingCap, *, record_to: Optional[recording.Recording] = None,
+                   http=None) -> httpx2.BaseTransport:
+    """The transport stack of a live client, outermost first: registry checks before sending
+    (lifecycle on today's date, parameter rules, input images), an optional recorder, the spending
+    cap, and the scrubbing of keys and ids from every answer. ``http`` is the network transport
+    (default ``httpx2.HTTPTransport()``; pass ``httpx2.AsyncHTTPTransport()`` for the async client:
+    every layer serves both)."""
+    inner: httpx2.BaseTransport = transport.SpendingCapTransport(
+        transport.ScrubbingTransport(http or httpx2.HTTPTransport()), cap)
+    if record_to is not None:
+        inner = transport.RecordingTransport(inner, record_to, recording.OPENAI_API)
+    return transport.PreSendCheckTransport(inner)
 
 
 def current_mode() -> str:
@@ -122,8 +149,12 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
     ``"insufficient_quota"``) that every request of this client meets, so lessons can show real
     exception classes and bodies offline. A scenario is never sent to the real API: in live mode
     it is answered like offline mode, and record mode records it from the simulator.
+
+    Raises ValueError for a lesson that is not a plain name, ModeError for a bad mode or a missing
+    key, budget.BudgetConfigError for a bad COOKBOOK_BUDGET_USD (live and record from the API), and
+    recording.RecordingLocked when another process records the same lesson.
     """
-    setup = Setup(mode or current_mode(), lesson, _record_from(), tracks.current().name)
+    setup = Setup(mode or current_mode(), check_lesson_name(lesson), _record_from(), tracks.current().name)
     if setup.mode not in MODES:
         raise ModeError(f"mode={setup.mode!r} is not one of {', '.join(MODES)}.")
     if scenario is not None:
@@ -149,10 +180,9 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
                                              recording.SIMULATOR, scenario=scenario)
     else:
         api_key, base_url = _require_key(), None
-        inner = transport.SpendingCapTransport(httpx2.HTTPTransport(), budget.kernel_cap())
-        if setup.mode == "record":
-            inner = transport.RecordingTransport(inner, recording.open_for_recording(setup.new_recording_path),
-                                                 recording.OPENAI_API)
+        cap = budget.kernel_cap()  # a bad COOKBOOK_BUDGET_USD fails here, before any request
+        inner = live_transport(cap, record_to=recording.open_for_recording(setup.new_recording_path)
+                               if setup.mode == "record" else None)
     if not quiet:
         print(describe(setup, replayed))
     return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,

@@ -15,6 +15,7 @@ import datetime as dt
 
 import io
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence, Union
@@ -29,6 +30,8 @@ Picture = Union[Image.Image, bytes, str, os.PathLike]
 Box = tuple[int, int, int, int]
 
 MB = 1024 * 1024
+# The input size limit when a model's own is not in the registry: the largest any model states.
+DEFAULT_MAX_INPUT_MB = 50
 # Input formats the edit endpoint takes ([SDK] image_edit_params.py:15-24: png, webp or jpg),
 # with the content type each part is sent with.
 INPUT_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
@@ -36,6 +39,13 @@ INPUT_FORMATS_SOURCE = registry.SRC_SDK_EDIT_PARAMS
 EDIT, KEEP = 0, 255
 # A base64 string is far longer than any path a learner types.
 MAX_PATH_CHARS = 4096
+# Pixel modes the kit sends: 8 bits per channel, grey, palette, RGB, with or without alpha. The API's
+# rules for other modes (CMYK, 16-bit, float) are not found, so the kit converts-first rather than guess.
+INPUT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA")
+# The API's largest accepted input dimensions are not found. The kit's own bound is Pillow's
+# decompression-bomb threshold, checked from the header before any pixel is decoded.
+MAX_INPUT_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class EditInputError(ValueError):
@@ -181,6 +191,65 @@ def _label(source: ImageSource, what: str) -> str:
     return f"{what} ({type(source).__name__})"
 
 
+@dataclass(frozen=True)
+class InputImage:
+    """What the header of an input image says: Pillow's format name, (width, height) in pixels, mode."""
+
+    format: str
+    size: tuple[int, int]
+    mode: str
+    has_alpha: bool
+
+
+def _png_bit_depth(data: bytes) -> Optional[int]:
+    """The bit depth in a PNG's IHDR chunk (Pillow reads 16-bit RGB as 8-bit RGB and hides it)."""
+    if data[:8] == _PNG_SIGNATURE and len(data) >= 25 and data[12:16] == b"IHDR":
+        return data[24]
+    return None
+
+
+def check_input_image(data: bytes, label: str, limit_mb: int) -> InputImage:
+    """Check one image the kit would send (edit input, mask, Responses input) from its header only.
+
+    Checks, in order and before decoding any pixel: size in bytes (< ``limit_mb`` MB), a readable
+    header, format (PNG, JPEG or WebP), one frame (no animation), 8-bit depth and a mode in
+    ``INPUT_MODES``, and dimensions (1 pixel to ``MAX_INPUT_PIXELS`` pixels). Raises EditInputError
+    naming ``label`` and what to do.
+    """
+    if len(data) >= limit_mb * MB:
+        raise EditInputError(f"{label} is {len(data) / MB:.1f} MB; it must be smaller than {limit_mb} MB "
+                             f"({INPUT_FORMATS_SOURCE.citation}). Resize it or save it as JPEG or WebP.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:  # lazy: reads the header, not the pixels
+                fmt, size, mode = img.format, img.size, img.mode
+                frames = getattr(img, "n_frames", 1)
+                alpha = imaging.has_alpha(img)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise EditInputError(f"{label} has more than {MAX_INPUT_PIXELS:,} pixels, the kit's limit for an input "
+                             "(the API's is not found). Resize it first.") from None
+    except (OSError, SyntaxError, ValueError):
+        raise EditInputError(f"{label} is not a readable image. Send a PNG, JPEG or WebP file.") from None
+    if fmt not in INPUT_FORMATS:
+        raise EditInputError(f"{label} is {fmt}; the edit endpoint takes PNG, JPEG or WebP only "
+                             f"({INPUT_FORMATS_SOURCE.citation}). Convert it first.")
+    if frames > 1:
+        raise EditInputError(f"{label} is animated ({frames} frames); send one still frame, e.g. the first "
+                             "saved as PNG.")
+    depth = _png_bit_depth(data)
+    if (depth is not None and depth > 8) or mode not in INPUT_MODES:
+        shown = f"{depth}-bit {mode}" if depth and depth > 8 else mode
+        raise EditInputError(f"{label} is {shown}; the kit sends 8-bit grey, palette, RGB or RGBA images only "
+                             "(what the API does with others is not found). Convert it first, e.g. "
+                             "Image.open(path).convert('RGBA').save('converted.png').")
+    width, height = size
+    if width < 1 or height < 1 or width * height > MAX_INPUT_PIXELS:
+        raise EditInputError(f"{label} is {width}x{height}; the kit sends 1 to {MAX_INPUT_PIXELS:,} pixels "
+                             "(the API's largest input is not found). Resize it first.")
+    return InputImage(fmt, size, mode, alpha)
+
+
 def _read(source: ImageSource, what: str, limit_mb: int) -> tuple[str, bytes]:
     """(filename, bytes), checking existence and size before reading anything large."""
     label = _label(source, what)
@@ -188,6 +257,8 @@ def _read(source: ImageSource, what: str, limit_mb: int) -> tuple[str, bytes]:
         name, size, path = what.replace(" ", "_"), len(source), None
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        if path.is_dir():
+            raise EditInputError(f"{label} is a directory, not an image file. Name a file inside it.")
         if not path.is_file():
             raise EditInputError(f"{label} does not exist. Check the path: relative paths start from the "
                                  "notebook's folder.")
@@ -203,6 +274,7 @@ def _read(source: ImageSource, what: str, limit_mb: int) -> tuple[str, bytes]:
 def _upload(source: ImageSource, what: str, limit_mb: int) -> tuple[Upload, Image.Image]:
     name, data = _read(source, what, limit_mb)
     label = _label(source, what)
+    check_input_image(data, label, limit_mb)
     try:
         image = imaging.decode_image(data)
     except ValueError:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Optional
+
+from PIL import Image
 
 from . import imaging, registry
 from .writes import atomic_write_bytes
@@ -67,10 +71,13 @@ def save_image(image: bytes | str, stem: str, *, output_format: str, folder: Pat
     if not isinstance(stem, str) or not _STEM.fullmatch(stem):
         raise ValueError(f"stem must be a plain file name (letters, digits, '_', '-', '.'), got {stem!r}")
     data = image_bytes(image)
-    actual = imaging.decode_image(data).format
+    actual = _header_format(data)
     if actual != PIL_FORMAT[fmt]:
         raise ValueError(f"the data is {actual or 'an unknown format'}, not {fmt}: nothing was saved")
+    imaging.decode_image(data)  # the whole file decodes (not truncated); the header bounded its size
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is a file, not a folder: nothing was saved")
     folder.mkdir(parents=True, exist_ok=True)
     path = _claim(folder, stem, fmt)
     try:
@@ -79,6 +86,23 @@ def save_image(image: bytes | str, stem: str, *, output_format: str, folder: Pat
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def _header_format(data: bytes) -> Optional[str]:
+    """Pillow's name for the format in the header, read without decoding any pixel.
+
+    Raises ValueError for an image with more pixels than Pillow's decompression-bomb limit.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                return img.format
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError(f"the image has more than {Image.MAX_IMAGE_PIXELS:,} pixels, far beyond any size the "
+                         "API returns: nothing was saved") from None
+    except (OSError, SyntaxError, ValueError):
+        return None
 
 
 def _claim(folder: Path, stem: str, fmt: str) -> Path:

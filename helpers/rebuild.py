@@ -10,7 +10,10 @@ A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks 
 1. Record: run the notebook with COOKBOOK_MODE=record against the simulator (default) or the real
    API (needs OPENAI_API_KEY; the spending cap applies). Exchanges go to ``<lesson>.new.json``.
 2. Promote: only if every cell ran, the new recording replaces ``<lesson>.json`` (atomically), so an
-   interrupted or failing run never loses the previous recording.
+   interrupted or failing run never loses the previous recording. The lesson's writer lock is held
+   from before recording until after promoting: another process recording or rebuilding the same
+   lesson is refused (``RecordingLocked``), never merged or promoted. A failed run leaves no
+   ``.new.json`` or temporary file behind.
 3. Replay: run the notebook again with COOKBOOK_MODE=replay and store its outputs, so committed
    outputs always come from the recording the tests check against.
 4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout.
@@ -24,18 +27,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 import nbformat
 from nbclient import NotebookClient
 
-from . import tracks
+from . import client, tracks
 from .client import RECORDINGS_DIR
 from .lessons import NotALesson, require_lesson
-from .writes import atomic_write_text
+from .offline import recording
+from .writes import atomic_write_text, remove_stale_temporaries
 
 CELL_TIMEOUT_S = 300
 NBSTRIPOUT_ARGS = ["--keep-output", "--keep-count", "--keep-id",
@@ -79,6 +85,32 @@ COPY_ADVICE = ("The rebuild command re-records a lesson's recording (notebooks/r
                "git checkout notebooks/<lesson>.ipynb")
 
 
+def record_and_promote(lesson: str, record, recordings_dir: Optional[Path] = None) -> Path:
+    """Hold the lesson's writer lock, call ``record(env)`` (it writes ``<lesson>.new.json``; ``env``
+    carries the lock's token for the recording process), then promote the result atomically.
+
+    Returns the final recording's path. Raises recording.RecordingLocked if another process holds
+    the lock; on any failure the previous recording is untouched and no ``.new.json`` or temporary
+    file of this run is left.
+    """
+    folder = recordings_dir or client.RECORDINGS_DIR
+    lesson = client.check_lesson_name(lesson)
+    new, final = folder / f"{lesson}.new.json", folder / f"{lesson}.json"
+    token = secrets.token_hex(8)
+    with recording.WriterLock(final, token):
+        for stale in (new, final):
+            remove_stale_temporaries(stale)
+        new.unlink(missing_ok=True)
+        try:
+            record({recording.LOCK_TOKEN_ENV: token})
+            if new.exists():
+                os.replace(new, final)
+        finally:
+            new.unlink(missing_ok=True)
+            remove_stale_temporaries(new)
+    return final
+
+
 def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
     """Record, promote and replay one lesson on one track. ``path`` is the lesson's source notebook.
 
@@ -89,9 +121,6 @@ def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
     target = lesson_track.notebook_for(path)
     recordings = RECORDINGS_DIR if lesson_track.is_primary else lesson_track.recordings_dir
     recordings.mkdir(parents=True, exist_ok=True)
-    lesson = path.stem
-    new, final = recordings / f"{lesson}.new.json", recordings / f"{lesson}.json"
-    new.unlink(missing_ok=True)
     # A first build of a track copy writes the unexecuted copy first: lessons read their own notebook file
     # (e.g. run_plan.plan_notebook); it is removed again if the rebuild fails.
     created = not target.exists()
@@ -102,13 +131,9 @@ def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
         atomic_write_text(target, nbformat.writes(copy) + "\n")
     try:
         print(f"recording {path.name} on the {track} track from the {source} ...")
-        try:
-            execute(target, source=path, track=lesson_track, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source)
-        except BaseException:
-            new.unlink(missing_ok=True)
-            raise
-        if new.exists():
-            os.replace(new, final)
+        final = record_and_promote(path.stem, lambda env: execute(
+            target, source=path, track=lesson_track, COOKBOOK_MODE="record", COOKBOOK_RECORD_FROM=source, **env),
+            recordings)
         print(f"replaying {path.name} on the {track} track to store outputs ...")
         notebook = execute(target, source=path, track=lesson_track, COOKBOOK_MODE="replay")
     except BaseException:

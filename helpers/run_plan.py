@@ -56,7 +56,7 @@ class Plan:
 
     @property
     def priced_usd(self) -> float:
-        """Expected cost of the requests the registry can price (output tokens; inputs are extra)."""
+        """Worst-case cost of the requests the registry can price (input and output, as the spending cap counts)."""
         return sum(r.usd for r in self.live if r.usd is not None)
 
     @property
@@ -78,7 +78,7 @@ class Plan:
         lines = [f"{self.notebook}: {len(self.live)} request(s) would be sent live"
                  + (f" ({skipped} simulated failure(s) are never sent)" if skipped else "") + ".",
                  f"Expected cost of the priced requests: {pricing.usd(self.priced_usd)} "
-                 "(image output; input tokens are extra)."]
+                 "(worst case, input and output, as the spending cap counts)."]
         if self.unpriced:
             lines.append(f"{len(self.unpriced)} request(s) cannot be priced ({registry.NOT_FOUND} in the registry): "
                          "the total is unknown, and the spending cap refuses them unless "
@@ -98,7 +98,8 @@ def plan_interactions(notebook: str, recording: str, interactions: Iterable[dict
         scenario = request.get("scenario")
         expected = budget.expected_cost(request)
         planned.append(PlannedRequest(request["method"], request["path"], expected.description,
-                                      None if scenario else expected.usd, scenario))
+                                      None if scenario or not expected.fully_priced else expected.usd,
+                                      scenario))
     return Plan(notebook, recording, True, tuple(planned))
 
 

@@ -218,23 +218,25 @@ def test_a_rerun_skips_saved_jobs_and_redoes_changed_ones(tmp_path):
     assert [i.status for i in report.items] == [bulk.SKIPPED, bulk.SAVED, bulk.SKIPPED]
 
 
-def test_a_failed_write_loses_nothing(tmp_path):
+def test_a_failed_write_loses_nothing_and_stops_the_run(tmp_path):
     def flaky_write(path, data):
         if path.name == "img-1.jpg":
             raise OSError("No space left on device")
         bulk.atomic_write_bytes(path, data)
 
     api = Scripted(OK)
-    report = run(jobs(3), client_for(api), tmp_path, write=flaky_write)
+    report = run(jobs(3), client_for(api), tmp_path, write=flaky_write, concurrency=1)
     failed = report.items[1]
     assert failed.status == bulk.FAILED and "No space left" in failed.error
     assert failed.unsaved_image == base64.b64decode(images_body()["data"][0]["b64_json"])
+    assert report.items[2].status == bulk.NOT_STARTED and "could not save" in report.stopped
+    assert len(api.requests) == 2
     manifest = bulk.load_manifest(tmp_path / "run")
-    assert sorted(manifest) == ["img-0", "img-2"]
+    assert sorted(manifest) == ["img-0"]
     retry = Scripted(OK)
     report = run(jobs(3), client_for(retry), tmp_path)
-    assert len(retry.requests) == 1 and retry.requests[0]["prompt"].endswith("number 1")
-    assert (tmp_path / "run" / "img-1.jpg").exists() and report.count(bulk.SKIPPED) == 2
+    assert sorted(r["prompt"][-1] for r in retry.requests) == ["1", "2"]
+    assert (tmp_path / "run" / "img-1.jpg").exists() and report.count(bulk.SKIPPED) == 1
 
 
 def test_a_failed_manifest_write_keeps_the_previous_manifest(tmp_path):

@@ -94,6 +94,7 @@ def test_live_path_over_real_http_with_cap_multipart_sse_and_retry(recordings, m
     with serve(simulator) as base_url:
         monkeypatch.setenv("OPENAI_BASE_URL", base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-live-path")
+        monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")  # live asks today's lifecycle: pin the day
         live = client_module.make_client("lesson", mode="live", quiet=True, max_retries=0)
         assert generate(live).usage.output_tokens == 272
         with pytest.raises(openai.RateLimitError) as info:

@@ -130,8 +130,10 @@ def test_requests_are_priced_as_the_spending_cap_prices_them():
     cost = kit_costs.notebook_cost("07_x", recording_of(*requests))
     assert len(cost.live) == 3 and cost.unpriced == ()
     assert cost.total_usd == pytest.approx(sum(budget.expected_cost(r).usd for r in requests))
+    # "p" twice: one byte bounds one token, plus the request's overhead
+    prompt = 2 * (1 + budget.REQUEST_OVERHEAD_TOKENS) * registry.get(mini).token_prices.text_in / 1e6
     assert cost.total_usd == pytest.approx(pricing.estimate(mini, "low", "1024x1024").upper
-                                       + pricing.estimate(mini, "high", "1024x1536", images=2).upper)
+                                       + pricing.estimate(mini, "high", "1024x1536", images=2).upper + prompt)
 
 
 def test_unpriced_requests_are_listed_as_not_found_and_scenarios_are_not_sent():

@@ -8,6 +8,10 @@ import pytest
 from helpers import budget, pricing, registry, run_plan
 
 MINI = "gpt-image-1-mini"
+# Input the spending cap counts for the prompt "p" (1 byte bounds 1 token, plus the request's overhead, at
+# mini's $2/M) and for one input image (budget.INPUT_IMAGE_TOKENS_BOUND at mini's $2.50/M).
+PROMPT = (1 + budget.REQUEST_OVERHEAD_TOKENS) * 2.00 / 1e6
+IMAGE_IN = budget.INPUT_IMAGE_TOKENS_BOUND * 2.50 / 1e6
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -42,21 +46,22 @@ def test_plan_prices_each_request_like_the_spending_cap():
     plan = run_plan.plan_interactions("x.ipynb", "x.json", interactions)
     expected = [budget.expected_cost(i["request"]).usd for i in interactions]
     assert [r.usd for r in plan.requests] == expected
-    assert plan.total_usd == pytest.approx(0.011 + 0.005 + 0.005 + 2 * 100 * 8.00 / 1e6)
+    assert plan.total_usd == pytest.approx(0.011 + 0.005 + IMAGE_IN + 0.005 + 2 * 100 * 8.00 / 1e6
+                                            + 3 * PROMPT)
     assert not plan.unpriced
 
 
 def test_unpriced_requests_make_the_total_unknown_and_are_listed():
     plan = run_plan.plan_interactions("x.ipynb", "x.json", [generate(), responses()])
     assert plan.total_usd is None
-    assert plan.priced_usd == pytest.approx(0.011)
+    assert plan.priced_usd == pytest.approx(0.011 + PROMPT)
     assert [r.path for r in plan.unpriced] == ["/v1/responses"]
     assert "COOKBOOK_ALLOW_UNPRICED=1" in plan.summary()
 
 
 def test_simulated_failures_are_never_sent_live_and_cost_nothing():
     plan = run_plan.plan_interactions("x.ipynb", "x.json", [generate(), failing()])
-    assert len(plan.live) == 1 and plan.total_usd == pytest.approx(0.011)
+    assert len(plan.live) == 1 and plan.total_usd == pytest.approx(0.011 + PROMPT)
     assert "1 simulated failure(s) are never sent" in plan.summary()
     assert "simulated, not sent live" in str(plan.table())
 
@@ -79,7 +84,7 @@ def write_notebook(folder: Path, stem: str, interactions=None) -> Path:
 def test_plan_notebook_reads_the_recording_next_to_the_notebook(tmp_path):
     plan = run_plan.plan_notebook(write_notebook(tmp_path, "07_demo", [generate(), edit()]))
     assert plan.recording_found and plan.recording == "07_demo.json"
-    assert plan.total_usd == pytest.approx(0.016)
+    assert plan.total_usd == pytest.approx(0.016 + IMAGE_IN + 2 * PROMPT)
     assert str(tmp_path) not in plan.summary() + str(plan.table())
 
 

@@ -157,21 +157,32 @@ def test_the_spending_cap_refuses_what_it_cannot_price(images_response):
     fake = FakeAPI(httpx2.Response(200, json=images_response))
     client = sdk_client(transport.SpendingCapTransport(httpx2.MockTransport(fake), budget.SpendingCap(10.0)))
     with pytest.raises(budget.BudgetExceeded, match="COOKBOOK_ALLOW_UNPRICED"):
-        client.images.generate(model="gpt-image-2.5-flare", prompt="p")
+        client.images.generate(model="chatgpt-image-latest", prompt="p")
     assert fake.requests == []
 
 
-def test_the_spending_cap_prices_a_batch_file_at_batch_rates_when_it_is_uploaded():
+def test_each_batch_is_priced_for_its_input_file_however_often_the_file_is_reused():
     line = {"custom_id": "a", "method": "POST", "url": "/v1/images/generations",
             "body": {"model": "gpt-image-1-mini", "prompt": "p", "quality": "low", "size": "1024x1024"}}
     jsonl = ("\n".join(json.dumps({**line, "custom_id": str(i)}) for i in range(10)) + "\n").encode()
-    fake = FakeAPI(httpx2.Response(200, json={"id": "file-1", "object": "file", "bytes": len(jsonl), "created_at": 1,
-                                              "filename": "b.jsonl", "purpose": "batch", "status": "processed"}))
+    uploaded = {"id": "file-1", "object": "file", "bytes": len(jsonl), "created_at": 1, "filename": "b.jsonl",
+                "purpose": "batch", "status": "processed"}
+    batch = {"id": "batch_1", "object": "batch", "endpoint": "/v1/images/generations", "input_file_id": "file-1",
+             "completion_window": "24h", "status": "validating", "created_at": 1}
+
+    fake = FakeAPI(httpx2.Response(200, json=uploaded), httpx2.Response(200, json=batch))
     cap = budget.SpendingCap(limit_usd=0.04)
     client = sdk_client(transport.SpendingCapTransport(httpx2.MockTransport(fake), cap))
     client.files.create(file=("b.jsonl", jsonl), purpose="batch")
-    # 10 lines x the larger official figure for mini low square ($0.005) at the Batch guide's 50%.
-    assert cap.spent_usd == pytest.approx(10 * 0.005 * 0.5)
+    assert cap.spent_usd == 0.0  # an upload commits nothing
+    client.batches.create(input_file_id="file-1", endpoint="/v1/images/generations", completion_window="24h")
+    # 10 lines x (the larger official figure for mini low square, $0.005, + the prompt's byte and the
+    # request's overhead at $2/M) at 50%.
+    each = budget.batch_file_cost(jsonl).usd
+    assert each == pytest.approx(10 * (0.005 + (1 + budget.REQUEST_OVERHEAD_TOKENS) * 2.00 / 1e6) * 0.5)
+    assert cap.spent_usd == pytest.approx(each)
     with pytest.raises(budget.BudgetExceeded, match="Batch input file"):
-        client.files.create(file=("b.jsonl", jsonl), purpose="batch")
-    assert len(fake.requests) == 1
+        client.batches.create(input_file_id="file-1", endpoint="/v1/images/generations", completion_window="24h")
+    assert len(fake.requests) == 2
+
+

@@ -8,7 +8,8 @@ Lessons never import from here directly except to show a recorded error body; th
 * ``errors``: error bodies (publicly observed ones reproduced with their source) and shared answer pieces.
 * ``rendering``: the simulator's pictures, each with a visible SIMULATED mark.
 * ``recording``: one JSON recording per lesson, with strict request matching.
-* ``transport``: the httpx2 transports that replay, record or simulate, and the spending cap.
+* ``transport``: the httpx2 transports that replay, record or simulate, and for live requests the
+  registry checks before sending, the spending cap and the scrubbing of keys and ids.
 * ``server``: the simulator served over HTTP on 127.0.0.1, for any client (``OPENAI_BASE_URL``).
 * ``wire``: multipart and server-sent-event encoding shared by all of the above.
 

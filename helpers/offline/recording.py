@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import io
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -23,8 +24,14 @@ from typing import Any, Iterable, Optional
 
 from PIL import Image
 
-from ..writes import atomic_write_text
+from ..writes import atomic_write_text, remove_stale_temporaries, scrub, scrub_text
 from . import wire
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows locks a byte of the file instead
+    fcntl = None
+    import msvcrt
 
 FORMAT_VERSION = 1
 SIMULATOR = "simulator"
@@ -42,6 +49,16 @@ _DATA_URL = re.compile(r"^data:(image/[a-z+.-]+);base64,(.+)$", re.S)
 
 class RecordingMismatch(LookupError):
     """A request that no recording holds. Deliberately not an HTTP error, so the SDK never retries it."""
+
+
+class RecordingError(ValueError):
+    """A recording file that is corrupted or not a recording; the message names the file and the fault."""
+
+
+class RecordingLocked(RuntimeError):
+    """Another process is writing (or promoting) the same recording."""
+
+
 
 
 # --- request normalisation -------------------------------------------------------------------
@@ -125,12 +142,30 @@ def shrink_image(b64: str) -> dict:
                        "alpha": has_alpha, "thumbnail": base64.b64encode(out.getvalue()).decode()}}
 
 
+# The largest image the API returns: 3840x2160 (the gpt-image-2 size rules); a stored marker may not
+# expand to anything larger, nor to a format the API does not return.
+MAX_EXPANDED_SIDE = 3840
+MAX_EXPANDED_PIXELS = 3840 * 2160
+EXPANDED_FORMATS = ("png", "jpeg", "webp")
+
+
 def expand_image(marker: dict) -> str:
+    """The stored thumbnail expanded back to its recorded size and format. Raises ValueError if the
+    marker claims a size or format the API cannot return, or the thumbnail is not a small image."""
     info = marker["$image"]
-    with Image.open(io.BytesIO(base64.b64decode(info["thumbnail"]))) as thumb:
+    width, height, fmt = info.get("width"), info.get("height"), str(info.get("format", "")).lower()
+    if not (isinstance(width, int) and isinstance(height, int) and 0 < width <= MAX_EXPANDED_SIDE
+            and 0 < height <= MAX_EXPANDED_SIDE and width * height <= MAX_EXPANDED_PIXELS):
+        raise ValueError(f"a stored image claims {width}x{height}, a size the API does not return")
+    if fmt not in EXPANDED_FORMATS:
+        raise ValueError(f"a stored image claims format {fmt!r}; the API returns {', '.join(EXPANDED_FORMATS)}")
+    with Image.open(io.BytesIO(base64.b64decode(info["thumbnail"], validate=True))) as thumb:
+        if max(thumb.size) > STORED_IMAGE_MAX_SIDE:
+            raise ValueError(f"a stored thumbnail is {thumb.size[0]}x{thumb.size[1]}, larger than the "
+                             f"{STORED_IMAGE_MAX_SIDE} px the kit stores")
         img = thumb.convert("RGBA" if info["alpha"] else "RGB")
-    img = img.resize((info["width"], info["height"]), Image.Resampling.BICUBIC)
-    fmt = info["format"].upper()
+    img = img.resize((width, height), Image.Resampling.BICUBIC)
+    fmt = fmt.upper()
     if fmt == "JPEG" and img.mode == "RGBA":
         img = img.convert("RGB")
     out = io.BytesIO()
@@ -237,20 +272,37 @@ class Recording:
 
     @classmethod
     def load(cls, path: Path) -> "Recording":
+        """Read a recording (an absent file is an empty one). Raises RecordingError naming the file and fault."""
         path = Path(path)
         if not path.exists():
             return cls(path)
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{path}: unsupported recording format {data.get('format')!r}")
-        return cls(path, list(data["interactions"]))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RecordingError(f"{path}: not a readable JSON recording ({error}). Restore it with 'git "
+                                 f"checkout {path.name}' or rebuild it (README, 'Rebuilding recordings').") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+            found = data.get("format") if isinstance(data, dict) else type(data).__name__
+            raise RecordingError(f"{path}: not a recording of format {FORMAT_VERSION} (found {found!r})")
+        interactions = data.get("interactions")
+        if not isinstance(interactions, list):
+            raise RecordingError(f"{path}: 'interactions' must be a list")
+        for number, item in enumerate(interactions, 1):
+            problem = _interaction_problem(item)
+            if problem:
+                raise RecordingError(f"{path}: interaction {number} {problem}")
+        return cls(path, list(interactions))
 
     @property
     def sources(self) -> list[str]:
         return sorted({i["source"] for i in self.interactions})
 
     def lookup(self, request: dict) -> tuple[StoredResponse, dict]:
-        key = request_key(request)
+        """The stored answer to ``request`` (compared as it was stored: scrubbed of keys and ids).
+
+        Raises RecordingMismatch when nothing matches, RecordingError when the match cannot be replayed.
+        """
+        key = request_key(scrub(request))
         with self._lock:
             matches = [i for i in self.interactions if request_key(i["request"]) == key]
             if not matches:
@@ -258,9 +310,17 @@ class Recording:
             index = self._served.get(key, 0)
             self._served[key] = index + 1
         chosen = matches[min(index, len(matches) - 1)]
-        return StoredResponse.from_dict(chosen["response"]), chosen
+        try:
+            return StoredResponse.from_dict(chosen["response"]), chosen
+        except (ValueError, KeyError, TypeError, OSError) as error:
+            number = self.interactions.index(chosen) + 1
+            raise RecordingError(f"{self.path}: interaction {number} cannot be replayed: {error}") from None
 
     def explain_miss(self, request: dict) -> str:
+        """Why ``request`` matched nothing: the closest recorded request as a diff (secrets scrubbed)."""
+        return scrub_text(self._explain_miss(request))
+
+    def _explain_miss(self, request: dict) -> str:
         same_route = [i["request"] for i in self.interactions
                       if i["request"]["method"] == request["method"] and i["request"]["path"] == request["path"]]
         head = (f"No recording in {self.path.name} matches {request['method']} {request['path']}.\n"
@@ -276,8 +336,10 @@ class Recording:
         return head + "\n".join(diff)
 
     def add(self, request: dict, response: StoredResponse, source: str) -> None:
+        """Append one exchange and save; keys and organization/project ids are scrubbed first."""
+        stored = scrub({"source": source, "request": request, "response": response.to_dict()})
         with self._lock:
-            self.interactions.append({"source": source, "request": request, "response": response.to_dict()})
+            self.interactions.append(stored)
             self.save()
 
     def save(self) -> None:
@@ -296,15 +358,118 @@ class Recording:
         atomic_write_text(self.path, json.dumps(document, indent=1, sort_keys=True) + "\n")
 
 
+def _interaction_problem(item: Any) -> Optional[str]:
+    """What is wrong with one stored interaction, or None."""
+    if not isinstance(item, dict):
+        return "is not an object"
+    request, response = item.get("request"), item.get("response")
+    if not isinstance(item.get("source"), str):
+        return "has no 'source'"
+    if not isinstance(request, dict) or not isinstance(request.get("method"), str) \
+            or not isinstance(request.get("path"), str):
+        return "has no request with a method and a path"
+    if not isinstance(response, dict) or not isinstance(response.get("status"), int) \
+            or isinstance(response.get("status"), bool):
+        return "has no response with an integer status"
+    if not isinstance(response.get("headers", {}), dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in response.get("headers", {}).items()):
+        return "has response headers that are not text"
+    if "sse" in response and not (isinstance(response["sse"], list)
+                                  and all(isinstance(e, dict) and "data" in e for e in response["sse"])):
+        return "has an event stream that is not a list of events"
+    return None
+
+
+# --- one writer per recording -----------------------------------------------------------------
+# A recording is written by one process at a time. The writer holds an exclusive lock on
+# ``<name>.lock`` beside the file (released by the OS if the process dies). ``rebuild`` takes the
+# lock itself, writes a token into the lock file and hands the token to the notebook's kernel in
+# LOCK_TOKEN_ENV, so the kernel it started may write while every other process is refused.
+LOCK_TOKEN_ENV = "COOKBOOK_RECORDING_LOCK_TOKEN"
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file for the recording at ``path`` (``01_generate.new.json`` -> ``01_generate.lock``)."""
+    path = Path(path)
+    name = path.name.removesuffix(".json").removesuffix(".new")
+    return path.with_name(f"{name}.lock")
+
+
+class WriterLock:
+    """An exclusive, non-blocking lock on a recording; ``token`` lets a child process share it."""
+
+    def __init__(self, path: Path, token: str = ""):
+        self.path = lock_path(path)
+        self.token = token
+        self._handle = None
+
+    def acquire(self) -> "WriterLock":
+        """Take the lock or raise RecordingLocked at once (never waits)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+b")
+        try:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:  # pragma: no cover - Windows
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except (BlockingIOError, PermissionError):
+            handle.close()
+            raise RecordingLocked(f"{self.path.name}: another process is recording or promoting this lesson's "
+                                  "recording. Wait for it to finish (or stop it), then try again.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()} {self.token}".encode())
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.seek(0)
+            self._handle.truncate()
+            self._handle.close()  # closing drops the flock
+            self._handle = None
+
+    def __enter__(self) -> "WriterLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _held_for_us(path: Path) -> bool:
+    """True when a parent process (rebuild) holds the lock and handed its token to this one."""
+    token = os.environ.get(LOCK_TOKEN_ENV, "")
+    if not token:
+        return False
+    try:
+        content = lock_path(path).read_text(encoding="utf-8").split()
+    except OSError:
+        return False
+    return len(content) == 2 and content[1] == token
+
+
 _OPEN_FOR_RECORDING: dict[Path, Recording] = {}
+_WRITER_LOCKS: dict[Path, WriterLock] = {}
+_OPEN_LOCK = threading.Lock()
 
 
 def open_for_recording(path: Path) -> Recording:
-    """One fresh recording per path and process, so several clients in a notebook share it."""
+    """One fresh recording per path and process, so several clients in a notebook share it.
+
+    Takes the recording's writer lock for the life of the process (unless a parent process holds
+    it for this one, see LOCK_TOKEN_ENV). Raises RecordingLocked if another process holds it.
+    Temporary files a killed writer left beside it are removed.
+    """
     path = Path(path).resolve()
-    if path not in _OPEN_FOR_RECORDING:
-        _OPEN_FOR_RECORDING[path] = Recording(path)
-    return _OPEN_FOR_RECORDING[path]
+    with _OPEN_LOCK:
+        if path not in _OPEN_FOR_RECORDING:
+            if path not in _WRITER_LOCKS and not _held_for_us(path):
+                _WRITER_LOCKS[path] = WriterLock(path).acquire()
+            remove_stale_temporaries(path)
+            _OPEN_FOR_RECORDING[path] = Recording(path)
+        return _OPEN_FOR_RECORDING[path]
 
 
 def _pretty(request: dict) -> str:
