@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Mapping, Optional
 
 import httpx2
 import openai
 
-from . import budget, tracks
+from . import budget, registry, tracks
 from .offline import recording, transport
 from .offline.errors import ERRORS
 from .offline.simulator import Simulator
@@ -150,9 +151,37 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
     exception classes and bodies offline. A scenario is never sent to the real API: in live mode
     it is answered like offline mode, and record mode records it from the simulator.
 
-    Raises ValueError for a lesson that is not a plain name, ModeError for a bad mode or a missing
-    key, budget.BudgetConfigError for a bad COOKBOOK_BUDGET_USD (live and record from the API), and
-    recording.RecordingLocked when another process records the same lesson.
+    Raises ValueError for a lesson that is not a plain name or an unknown scenario, ModeError for a
+    bad mode or a missing key, budget.BudgetConfigError for a bad COOKBOOK_BUDGET_USD (live and record
+    from the API), and recording.RecordingLocked when another process records the same lesson.
+    """
+    setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.HTTPTransport)
+    return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
+                         http_client=openai.DefaultHttpx2Client(transport=inner))
+
+
+def make_async_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
+                      simulator: Optional[Simulator] = None, scenario: Optional[str] = None,
+                      quiet: bool = False) -> openai.AsyncOpenAI:
+    """``make_client`` for ``openai.AsyncOpenAI``: the same modes, recordings, simulator, checks and cap.
+
+    Arguments and errors are ``make_client``'s. Every transport in ``helpers.offline.transport`` serves
+    both clients; only live requests need httpx2's async HTTP transport. Use it with ``await``, e.g.
+    ``image = await client.images.generate(...)`` in a notebook cell.
+    """
+    setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.AsyncHTTPTransport)
+    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
+                              http_client=openai.DefaultAsyncHttpx2Client(transport=inner))
+
+
+_NOTICE_SHOWN = threading.Event()
+
+
+def _wiring(lesson: str, mode: Optional[str], simulator: Optional[Simulator], scenario: Optional[str], quiet: bool,
+            network: Callable[[], Any]) -> tuple[Setup, Any, str, Optional[str]]:
+    """The one place a client's transport stack is chosen: (setup, transport, api key, base URL).
+
+    ``network`` builds the real HTTP transport (sync or async) for live and record-from-API modes.
     """
     setup = Setup(mode or current_mode(), check_lesson_name(lesson), _record_from(), tracks.current().name)
     if setup.mode not in MODES:
@@ -172,7 +201,7 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
         if setup.mode == "offline":
             fallback = transport.SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S,
                                                     scenario=scenario)
-        inner: httpx2.BaseTransport = transport.ReplayTransport(
+        inner: Any = transport.ReplayTransport(
             replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
     elif setup.mode == "record" and setup.record_from == "simulator":
         inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator(), scenario=scenario),
@@ -182,54 +211,21 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
         api_key, base_url = _require_key(), None
         cap = budget.kernel_cap()  # a bad COOKBOOK_BUDGET_USD fails here, before any request
         inner = live_transport(cap, record_to=recording.open_for_recording(setup.new_recording_path)
-                               if setup.mode == "record" else None)
+                               if setup.mode == "record" else None, http=network())
     if not quiet:
         print(describe(setup, replayed))
-    return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
-                         http_client=openai.DefaultHttpx2Client(transport=inner))
+        notice = calendar_notice(setup.mode)
+        if notice and not _NOTICE_SHOWN.is_set():
+            _NOTICE_SHOWN.set()
+            print(notice)
+    return setup, inner, api_key, base_url
 
 
-def make_async_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
-                      simulator: Optional[Simulator] = None, scenario: Optional[str] = None,
-                      quiet: bool = False) -> openai.AsyncOpenAI:
-    """``make_client`` for ``openai.AsyncOpenAI``: the same modes, recordings, simulator and spending cap.
+def calendar_notice(mode: str, env: Mapping[str, str] = os.environ) -> Optional[str]:
+    """Offline only: ``registry.calendar_notice`` for today's date (``COOKBOOK_TODAY`` to try another day).
 
-    Arguments and errors are ``make_client``'s (ModeError for a bad mode or a missing key,
-    ValueError for an unknown scenario). The transports in ``helpers.offline.transport`` serve both
-    clients; only live requests need httpx2's async HTTP transport. Use it with ``await``, e.g.
-    ``image = await client.images.generate(...)`` in a notebook cell.
+    Never in replay (the test suite's strict mode) or the live modes, so stored outputs never show it.
     """
-    setup = Setup(mode or current_mode(), lesson, _record_from())
-    if setup.mode not in MODES:
-        raise ModeError(f"mode={setup.mode!r} is not one of {', '.join(MODES)}.")
-    if scenario is not None:
-        if scenario not in ERRORS:
-            raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(ERRORS)}")
-        if setup.mode == "live":
-            setup = Setup("offline", lesson, setup.record_from)
-        elif setup.mode == "record":
-            setup = Setup("record", lesson, "simulator")
-    api_key, base_url = PLACEHOLDER_KEY, OPENAI_BASE_URL
-    replayed: Optional[recording.Recording] = None
-    if setup.mode in ("offline", "replay"):
-        replayed = recording.Recording.load(setup.recording_path)
-        fallback = None
-        if setup.mode == "offline":
-            fallback = transport.SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S,
-                                                    scenario=scenario)
-        inner: httpx2.AsyncBaseTransport = transport.ReplayTransport(
-            replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
-    elif setup.mode == "record" and setup.record_from == "simulator":
-        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator(), scenario=scenario),
-                                             recording.open_for_recording(setup.new_recording_path),
-                                             recording.SIMULATOR, scenario=scenario)
-    else:
-        api_key, base_url = _require_key(), None
-        inner = transport.SpendingCapTransport(httpx2.AsyncHTTPTransport(), budget.kernel_cap())
-        if setup.mode == "record":
-            inner = transport.RecordingTransport(inner, recording.open_for_recording(setup.new_recording_path),
-                                                 recording.OPENAI_API)
-    if not quiet:
-        print(describe(setup, replayed))
-    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
-                              http_client=openai.DefaultAsyncHttpx2Client(transport=inner))
+    if mode != "offline":
+        return None
+    return registry.calendar_notice(registry.today(env))

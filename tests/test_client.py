@@ -154,3 +154,21 @@ def test_failure_scenarios_never_reach_the_real_api(recordings, monkeypatch):
         generate(recorder)
     document = json.loads((recordings / "triage.new.json").read_text())
     assert document["sources"] == ["simulator"]
+
+
+def test_offline_learners_past_the_recordings_day_see_the_calendar_notice_once(monkeypatch, capsys):
+    monkeypatch.setattr(client_module, "_NOTICE_SHOWN", __import__("threading").Event())
+    monkeypatch.setenv("COOKBOOK_TODAY", "2026-12-02")
+    client_module.make_client("01_generate", mode="offline")
+    client_module.make_client("01_generate", mode="offline")
+    out = capsys.readouterr().out
+    assert out.count("since then gpt-image-1-mini shut down on 2026-12-01") == 1
+    assert "live, the lessons use gpt-image-2.6-flare" in out
+    client_module.make_client("01_generate", mode="replay")
+    assert "since then" not in capsys.readouterr().out
+
+
+def test_no_calendar_notice_in_replay_or_before_the_event(monkeypatch):
+    assert client_module.calendar_notice("replay", {"COOKBOOK_TODAY": "2026-12-02"}) is None
+    assert client_module.calendar_notice("live", {"COOKBOOK_TODAY": "2026-12-02"}) is None
+    assert client_module.calendar_notice("offline", {"COOKBOOK_TODAY": "2026-11-30"}) is None

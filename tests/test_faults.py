@@ -931,3 +931,18 @@ def test_fault_the_live_stack_serves_the_async_client_with_the_same_checks(live,
     with pytest.raises(registry.ModelShutDown):
         asyncio.run(client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024"))
     assert live.sent == 0
+
+
+def test_fault_the_async_client_has_the_same_pre_send_checks(live, monkeypatch):
+    monkeypatch.setenv("COOKBOOK_TODAY", "2026-12-02")
+    client = client_module.make_async_client("faults", mode="live", quiet=True, max_retries=0)
+
+    async def generate():
+        return await client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024")
+
+    with pytest.raises(registry.ModelShutDown):
+        asyncio.run(generate())
+    assert live.sent == 0
+    monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")
+    asyncio.run(generate())
+    assert live.sent == 1
