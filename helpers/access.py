@@ -32,7 +32,7 @@ MIN_KEY_CHARS = 20
 CHECK_WIDTH = 100
 SHUTDOWN_WARNING_DAYS = 90
 KEYS_PAGE = "https://platform.openai.com/api-keys"
-SRC_SDK_ENV = "[SDK] openai 3.52.0, openai/_client.py (reads OPENAI_API_KEY, OPENAI_ORG_ID, OPENAI_PROJECT_ID)"
+SRC_SDK_ENV = "[SDK] openai 3.57.0, openai/_client.py (reads OPENAI_API_KEY, OPENAI_ORG_ID, OPENAI_PROJECT_ID)"
 SRC_MODELS_ENDPOINT = ('[OAI] deprecations page: GET /v1/models returns shutdown_date (YYYY-MM-DD, or null if '
                        'none is announced) <https://developers.openai.com/api/docs/deprecations>')
 

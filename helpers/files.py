@@ -31,7 +31,7 @@ PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 # the lossy ones. Source: [SDK] openai/types/image_generate_params.py (background, output_compression).
 FORMATS_WITH_ALPHA = ("png", "webp")
 COMPRESSIBLE_FORMATS = ("jpeg", "webp")
-FORMAT_RULES_SOURCE = "[SDK] openai 3.52.0, openai/types/image_generate_params.py (background, output_compression)"
+FORMAT_RULES_SOURCE = "[SDK] openai 3.57.0, openai/types/image_generate_params.py (background, output_compression)"
 _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}")
 
 

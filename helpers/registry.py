@@ -132,7 +132,7 @@ class SizeRule:
 
 
 ARBITRARY_SIZE_RULE = SizeRule(
-    Source("[SDK] openai 3.52.0, openai/types/image_generate_params.py size docstring: \"Width and height must "
+    Source("[SDK] openai 3.57.0, openai/types/image_generate_params.py size docstring: \"Width and height must "
            "both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions "
            "above 2560x1440 are experimental, and the maximum supported resolution is 3840x2160.\" The pixel "
            "budget is that maximum's area, 3840 x 2160 = 8,294,400 pixels [derived]; the model's other "
@@ -281,10 +281,10 @@ _DEVTO = (
     "recommended-replacement-gpt-4o-2ffm"
 )
 
-SRC_SDK_IMAGE_MODEL = Source("[SDK] openai 3.52.0, openai/types/image_model.py")
-SRC_SDK_EDIT_PARAMS = Source("[SDK] openai 3.52.0, openai/types/image_edit_params.py")
-SRC_SDK_TOOL = Source("[SDK] openai 3.52.0, openai/types/responses/tool_param.py:348-381")
-SRC_SDK_CHAT_MODEL = Source("[SDK] openai 3.52.0, openai/types/shared/chat_model.py")
+SRC_SDK_IMAGE_MODEL = Source("[SDK] openai 3.57.0, openai/types/image_model.py")
+SRC_SDK_EDIT_PARAMS = Source("[SDK] openai 3.57.0, openai/types/image_edit_params.py")
+SRC_SDK_TOOL = Source("[SDK] openai 3.57.0, openai/types/responses/tool_param.py:348-381")
+SRC_SDK_CHAT_MODEL = Source("[SDK] openai 3.57.0, openai/types/shared/chat_model.py")
 SRC_GUIDE_COSTS = Source('[OAI] image generation guide, "Calculating costs"', _GUIDE)
 SRC_GUIDE_TOP_LEVEL = Source(
     '[OAI] image generation guide: "gpt-5 and newer models should support the image generation tool"',
@@ -693,19 +693,22 @@ SRC_GPT5_SHUTDOWN = Source("[OAI] deprecations page: gpt-5 and o3 shut down 2026
 
 
 SRC_SDK_CHAT_DEPRECATED = Source(
-    '[SDK] openai 3.52.0, openai/types/shared/chat_model.py "Deprecated values" (announced shutdown dates)',
+    '[SDK] openai 3.57.0, openai/types/shared/chat_model.py "Deprecated values" (announced shutdown dates)',
     as_of="2026-11-29")
-# The SDK's deprecated list is a notice: the pinned SDK's release (openai 3.52.0, uploaded 2026-11-16 per
-# the facts update, row 26) is the latest day the notice can have been given; the notice date itself: not found.
+# The SDK's deprecated list is a notice, present already in openai 3.52.0: that release's upload day
+# (2026-11-16, facts update row 26) is the latest day the notice can have been given; the notice date
+# itself: not found.
 SDK_NOTICE_BY = "2026-11-16"
 SRC_SDK_CHAT_MODEL_LIST = Source(
-    "[SDK] openai 3.52.0, openai/types/shared/chat_model.py (listed, not in its deprecated values)",
+    "[SDK] openai 3.57.0, openai/types/shared/chat_model.py (listed, not in its deprecated values)",
     as_of="2026-11-29")
 # The SDK's mainline models of the gpt-5 family and newer, the ones the guide says "should support
 # the image generation tool". Left out: the -chat-latest and -codex aliases (their shutdown dates,
 # 2026-07-23 and 2026-08-10 in the SDK, have passed) and gpt-5.1-mini ("Not a supported model ID").
 # (alias, snapshots, announced shutdown date or None, successors)
 _MAINLINE_FAMILY: tuple[tuple[str, tuple[str, ...], Optional[str], tuple[str, ...]], ...] = (
+    ("gpt-6.2-astra", (), None, ()),  # new in openai 3.53.0 (facts update, row 29)
+    ("gpt-6.2-sol", (), None, ()),
     ("gpt-6-astra", (), None, ()),
     ("gpt-6.1-terra", (), None, ()),
     ("gpt-6-sol", (), None, ()),

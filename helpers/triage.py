@@ -49,8 +49,8 @@ BILLING_PAGE = "https://platform.openai.com/settings/organization/billing"
 
 # Where each diagnosis comes from: publicly observed error bodies (as cited in the simulator),
 # the SDK's own behaviour, or the kit's modules.
-SRC_STATUS_MAP = "[SDK] openai 3.52.0, openai/_client.py (HTTP status -> exception class), openai/_exceptions.py"
-SRC_RETRIES = "[SDK] openai 3.52.0, openai/_base_client.py (retries 408/409/429/5xx and connection errors)"
+SRC_STATUS_MAP = "[SDK] openai 3.57.0, openai/_client.py (HTTP status -> exception class), openai/_exceptions.py"
+SRC_RETRIES = "[SDK] openai 3.57.0, openai/_base_client.py (retries 408/409/429/5xx and connection errors)"
 SRC_ORG = ("observed 403 body, https://github.com/openai-php/client/issues/565 (the 15-minute propagation is in "
            "the message); " + str(registry.SRC_ORG_VERIFICATION))
 SRC_QUOTA = "observed 429 body, https://github.com/chatanywhere/GPT_API_free/issues/229"
@@ -69,14 +69,14 @@ SRC_BILLING_NOT_ACTIVE = ("observed 429 body (type and code billing_not_active),
                           "https://github.com/BerriAI/litellm/issues/2743 (2024-03-29)")
 SRC_FIDELITY = ("observed 400 message, https://github.com/lobehub/lobehub/pull/9920; "
                 "[SDK] openai/types/image_edit_params.py:71-77")
-SRC_PARAMS = "[SDK] openai 3.52.0, openai/types/image_generate_params.py and image_edit_params.py"
+SRC_PARAMS = "[SDK] openai 3.57.0, openai/types/image_generate_params.py and image_edit_params.py"
 # Both publicly observed shapes of a model that is not served, cited next to each other.
 SRC_SHUT_DOWN = ("observed 404 model_not_found \"The model `<id>` has been deprecated, learn more here: "
                  "https://platform.openai.com/docs/deprecations\", https://github.com/mem0ai/mem0/issues/1441 "
                  "(2024-06-22); observed 400 from the Responses tool, type image_generation_user_error, code "
                  "invalid_value, param tools, \"The model '<id>' does not exist.\", "
                  "https://github.com/openai/codex/issues/25965 (2026-06-02); lifecycle from the kit's registry")
-SRC_KEY = "[SDK] openai 3.52.0, openai/_client.py (401 -> AuthenticationError)"
+SRC_KEY = "[SDK] openai 3.57.0, openai/_client.py (401 -> AuthenticationError)"
 SRC_RECORDING = "the kit: helpers/offline/recording.py (replay mode is strict; offline mode falls back to the simulator)"
 SRC_BUDGET = "the kit: helpers/budget.py (COOKBOOK_BUDGET_USD, checked before anything is sent)"
 
