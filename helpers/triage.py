@@ -33,6 +33,7 @@ from .offline import wire
 from .budget import BudgetExceeded
 from .client import ModeError
 from .offline.recording import RecordingMismatch
+from .offline.transport import SKIP_CHECKS_HEADER, RequestRefused
 
 KINDS = (
     "invalid_api_key", "missing_api_key", "org_not_verified", "project_model_access", "permission_denied",
@@ -256,6 +257,20 @@ def diagnose(error: BaseException) -> Diagnosis:
             "budget_exceeded", "Not sent: the kit's spending cap would be exceeded",
             "The request was priced from the registry before sending and refused; nothing reached the API.",
             "Raise COOKBOOK_BUDGET_USD and restart the kernel, or lower quality, size or n.", SRC_BUDGET)
+    if isinstance(error, registry.ModelShutDown):
+        found = error.model
+        return Diagnosis(
+            "model_shut_down", f"{found.id} is shut down (refused before sending)",
+            f"The registry says {found.id} stopped accepting requests on {found.record.lifecycle.shutdown_date}; "
+            "the kit stopped the request, so nothing reached the API.",
+            _successor_text(found.id, found.day) + " Change the model in one place (COOKBOOK_IMAGE_MODEL, or unset "
+            "it to follow the registry).", str(found.record.lifecycle.source))
+    if isinstance(error, RequestRefused):
+        return Diagnosis(
+            "refused_before_sending", "Not sent: the registry knows the API refuses this request",
+            f"{error} Nothing reached the API.",
+            "Change the parameter the message names; if the registry is out of date, send that one call with "
+            f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.", SRC_PARAMS)
     message = api_message(error)
     lowered = message.lower()
     if isinstance(error, (ModeError, openai.OpenAIError)) and not isinstance(error, openai.APIError) and (

@@ -337,3 +337,13 @@ def test_an_image_model_at_the_top_level_of_responses_is_diagnosed_as_such():
         diagnosis = triage.diagnose(error)
     assert diagnosis.kind == "wrong_responses_model"
     assert registry.LESSON_MAINLINE_MODEL in diagnosis.next_step
+
+
+def test_a_request_refused_before_sending_names_the_shutdown_and_successor():
+    import datetime as dt
+
+    found = registry.on("gpt-image-1-mini", dt.date(2026, 12, 2))
+    diagnosis = triage.diagnose(registry.ModelShutDown(found))
+    assert diagnosis.kind == "model_shut_down"
+    assert "2026-12-01" in diagnosis.what_happened and "gpt-image-2.6-flare" in diagnosis.next_step
+    assert "spelling" not in diagnosis.next_step

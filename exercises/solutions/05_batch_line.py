@@ -1,4 +1,4 @@
-from helpers import registry
+from helpers import pricing, registry
 from helpers.exercises import check
 
 EXERCISE = "05.batch_line"
@@ -7,7 +7,7 @@ answer = {
     "custom_id": "poster-01",
     "method": "POST",
     "url": "/v1/images/generations",
-    "body": {"model": registry.lesson_image_model(), "prompt": "Draw a poster of a lighthouse at dusk, flat colours",
+    "body": {"model": pricing.batch_model(registry.lesson_image_model())[0], "prompt": "Draw a poster of a lighthouse at dusk, flat colours",
              "size": "1024x1024", "quality": "low", "n": 1},
 }
 

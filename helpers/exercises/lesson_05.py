@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from .. import bulk, registry
+from .. import bulk, pricing, registry
 from . import Result, exercise
+
+
+def _batch_model() -> str:
+    """The model the lesson runs Batch with: the lesson's model, or the registry's Batch fallback for it."""
+    return pricing.batch_model(registry.lesson_image_model())[0] or registry.lesson_image_model()
 
 
 @exercise("05.batch_line", title="Write one Batch input line for an image generation",
           wrong_answer={"custom_id": "", "method": "GET", "url": "/v1/images/edits", "body": {}},
-          giveaways=lambda: (registry.lesson_image_model(),))
+          giveaways=lambda: (_batch_model(),))
 def grade_batch_line(answer) -> Result:
     if not isinstance(answer, dict):
         return Result(False, "a Batch input line is a dict (one JSON object per line of the file).")
@@ -20,11 +25,12 @@ def grade_batch_line(answer) -> Result:
     if answer["method"] != "POST":
         return Result(False, "every Batch line is sent as a POST, as the synchronous call would be.")
     if answer["url"] != bulk.GENERATIONS:
-        return Result(False, f"url must be the batch's endpoint, {bulk.GENERATIONS}; JSON bodies for edits in "
-                             "Batch are not verified.")
+        return Result(False, f"this line is a generation, so its url is {bulk.GENERATIONS} (edit lines go to "
+                             f"{bulk.EDITS} with a JSON body).")
     body = answer["body"]
-    if not isinstance(body, dict) or body.get("model") != registry.lesson_image_model():
-        return Result(False, "body is what images.generate would send: set model to registry.lesson_image_model().")
+    if not isinstance(body, dict) or body.get("model") != _batch_model():
+        return Result(False, "body is what images.generate would send: set model to the lesson's Batch model, "
+                             "BATCH_MODEL (pricing.batch_model(MODEL)).")
     if not isinstance(body.get("prompt"), str) or not body["prompt"].strip():
         return Result(False, "body needs a prompt, as any generation request does.")
     if body.get("stream"):
