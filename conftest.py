@@ -15,6 +15,9 @@ def pytest_configure(config):
     # every notebook replay its recording strictly under the suite.
     os.environ["COOKBOOK_MODE"] = "replay"
     os.environ.pop("OPENAI_API_KEY", None)
+    # A day past gpt-image-1-mini's shutdown: stored outputs come from replay runs on other days, so the suite
+    # passing proves they do not depend on the calendar. Tests that need another day set their own.
+    os.environ["COOKBOOK_TODAY"] = "2026-12-02"
     # Lessons save images; under the suite they go to a scratch folder, not the learner's outputs.
     # The folder keeps the name "outputs" because lessons print it.
     os.environ.setdefault("COOKBOOK_OUTPUTS_DIR", os.path.join(tempfile.mkdtemp(prefix="cookbook-"), "outputs"))

@@ -65,10 +65,21 @@ class Plan:
         return None if self.unpriced else self.priced_usd
 
     def table(self) -> pricing.Table:
-        rows = tuple((str(i), r.method, r.path, r.description,
-                      "simulated, not sent live" if not r.sent_live else pricing.usd(r.usd))
-                     for i, r in enumerate(self.requests, 1))
-        return pricing.Table(("#", "method", "path", "what", "expected"), rows)
+        """One row per request: what it asks for (its description up to the bounds' details) and its expected USD.
+
+        A request priced with a conservative bound (a count the registry does not document) is marked "*";
+        its full reasoning stays in ``requests[i].description``.
+        """
+        rows, bounded = [], False
+        for i, r in enumerate(self.requests, 1):
+            what = r.description.partition(" (")[0]
+            if "not documented" in r.description:
+                what, bounded = what + " *", True
+            rows.append((str(i), r.method, r.path, what,
+                         "simulated, not sent live" if not r.sent_live else pricing.usd(r.usd)))
+        notes = ("* priced with a conservative bound where the registry documents no count, as the spending cap "
+                 "does; plan.requests[i].description gives the reasoning",) if bounded else ()
+        return pricing.Table(("#", "method", "path", "what", "expected"), tuple(rows), notes)
 
     def summary(self, limit_usd: float = budget.DEFAULT_BUDGET_USD) -> str:
         if not self.recording_found:
