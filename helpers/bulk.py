@@ -25,7 +25,6 @@ import base64
 import hashlib
 import json
 import math
-import os
 import re
 import threading
 import time
@@ -106,9 +105,7 @@ LESSON_CLOCK_FACTOR = 60
 
 def lesson_clock() -> SystemClock | ScaledClock:
     """Real time when answers come from the real API; otherwise a clock 60 times faster."""
-    mode = current_mode()
-    real_api = mode == "live" or (mode == "record" and os.environ.get("COOKBOOK_RECORD_FROM", "api") == "api")
-    return SYSTEM_CLOCK if real_api else ScaledClock(LESSON_CLOCK_FACTOR)
+    return SYSTEM_CLOCK if registry.uses_real_api(current_mode()) else ScaledClock(LESSON_CLOCK_FACTOR)
 
 
 # --- limits and pacing (pure) ----------------------------------------------------------------

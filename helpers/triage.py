@@ -33,7 +33,7 @@ from .offline import wire
 from .budget import BudgetExceeded
 from .client import ModeError
 from .offline.recording import RecordingMismatch
-from .offline.transport import SKIP_CHECKS_HEADER, RequestRefused
+from .offline.transport import NOT_SENT_HEADER, SKIP_CHECKS_HEADER, RequestRefused
 
 KINDS = (
     "invalid_api_key", "missing_api_key", "org_not_verified", "project_model_access", "permission_denied",
@@ -265,10 +265,11 @@ def diagnose(error: BaseException) -> Diagnosis:
             "the kit stopped the request, so nothing reached the API.",
             _successor_text(found.id, found.day) + " Change the model in one place (COOKBOOK_IMAGE_MODEL, or unset "
             "it to follow the registry).", str(found.record.lifecycle.source))
-    if isinstance(error, RequestRefused):
+    if isinstance(error, RequestRefused) or (isinstance(error, openai.APIStatusError)
+                                             and error.response.headers.get(NOT_SENT_HEADER)):
         return Diagnosis(
             "refused_before_sending", "Not sent: the registry knows the API refuses this request",
-            f"{error} Nothing reached the API.",
+            f"{api_message(error)} Nothing reached the API.",
             "Change the parameter the message names; if the registry is out of date, send that one call with "
             f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.", SRC_PARAMS)
     message = api_message(error)

@@ -81,7 +81,8 @@ def run_day(day: dt.date) -> list[tuple[str, str, collections.Counter]]:
                    "COOKBOOK_OUTPUTS_DIR": outputs}
             env.pop("COOKBOOK_IMAGE_MODEL", None)
             notebook = nbformat.read(lesson, as_version=4)
-            client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+            # Live, the Batch lesson polls every real minute until its batch ends: allow for that.
+            client = NotebookClient(notebook, timeout=600, kernel_name="python3",
                                     resources={"metadata": {"path": str(lesson.parent)}})
             saved = dict(os.environ)
             os.environ.clear()

@@ -32,7 +32,7 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import budget, bulk, client as client_module, edits, files, pricing, rebuild, registry, writes
+from helpers import budget, bulk, client as client_module, edits, files, pricing, rebuild, registry, triage, writes
 from helpers.offline import recording as rec
 from helpers.offline import transport
 from helpers.offline.server import serve
@@ -412,8 +412,10 @@ BAD_PARAMETERS = {
 @pytest.mark.parametrize("case", BAD_PARAMETERS)
 def test_bad_input_a_request_the_registry_knows_is_refused_stops_before_sending(live, case):
     params = {"model": MINI, "prompt": "p", "quality": "low", "size": "1024x1024", **BAD_PARAMETERS[case]}
-    with pytest.raises(transport.RequestRefused, match="Source:"):
+    with pytest.raises(openai.BadRequestError, match="Source:") as refused:
         live_client().images.generate(**params)
+    assert refused.value.response.headers[transport.NOT_SENT_HEADER]
+    assert triage.diagnose(refused.value).kind == "refused_before_sending"
     assert live.sent == 0
 
 
@@ -882,7 +884,7 @@ def test_bad_input_save_image_reads_the_header_before_decoding(tmp_path, data, m
 
 
 def test_bad_input_an_image_model_at_the_top_of_a_responses_call_is_refused_before_sending(live):
-    with pytest.raises(transport.RequestRefused, match="tools\\[\\].model"):
+    with pytest.raises(openai.BadRequestError, match="tools\\[\\].model"):
         live_client().responses.create(model=MINI, input="p", tools=[{"type": "image_generation"}])
     assert live.sent == 0
 
@@ -890,7 +892,7 @@ def test_bad_input_an_image_model_at_the_top_of_a_responses_call_is_refused_befo
 @pytest.mark.parametrize("tool", [{"quality": "ultra"}, {"size": "999x999"}, {"output_format": "bmp"},
                                   {"partial_images": 4}])
 def test_bad_input_a_responses_tool_the_registry_knows_is_refused_stops_before_sending(live, tool):
-    with pytest.raises(transport.RequestRefused, match="Source:"):
+    with pytest.raises(openai.BadRequestError, match="Source:"):
         live_client().responses.create(model="gpt-5.5", input="Draw a kite",
                                        tools=[{"type": "image_generation", "model": MINI, **tool}])
     assert live.sent == 0

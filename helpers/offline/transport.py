@@ -438,8 +438,26 @@ class RequestRefused(ValueError):
     """A live request the registry knows the API refuses, stopped before sending.
 
     The message names the rule and its source. To send it anyway (the registry may be out of
-    date), pass ``extra_headers={SKIP_CHECKS_HEADER: "1"}`` to that one call.
+    date), pass ``extra_headers={SKIP_CHECKS_HEADER: "1"}`` to that one call. The transport answers
+    it locally as the HTTP 400 the API would give (``refusal_response``), so learner code that
+    catches ``openai.BadRequestError`` works the same offline and live.
     """
+
+    def __init__(self, message: str, *, param: Optional[str] = None, code: Optional[str] = "invalid_value"):
+        super().__init__(message)
+        self.param, self.code = param, code
+
+
+# Marks an answer the kit gave locally instead of sending the request (triage reads it).
+NOT_SENT_HEADER = "x-cookbook-not-sent"
+
+
+def refusal_response(refusal: RequestRefused, request: httpx2.Request) -> httpx2.Response:
+    """The 400 the API would answer, given locally: nothing was sent, and the body and header say so."""
+    body = {"error": {"message": str(refusal), "type": "invalid_request_error", "param": refusal.param,
+                      "code": refusal.code}}
+    return httpx2.Response(400, json=body, request=request,
+                           headers={NOT_SENT_HEADER: "refused by the registry's rules", "x-should-retry": "false"})
 
 
 # The per-call override: the header is removed before the request leaves.
@@ -453,7 +471,9 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     The lifecycle is asked on ``day()`` (today, or COOKBOOK_TODAY): a model shut down that day
     raises ``registry.ModelShutDown`` and nothing is sent. Then the same parameter rules the
     simulator applies, and the input images' format, mode, bit depth, animation, dimensions and
-    size (from their headers only); a failure raises ``RequestRefused`` or ``edits.EditInputError``.
+    size (from their headers only). A broken parameter rule is answered locally as the API's HTTP 400
+    (``refusal_response``: the SDK raises ``openai.BadRequestError``, marked not sent); a bad input
+    image raises ``edits.EditInputError``.
     A call carrying ``SKIP_CHECKS_HEADER`` skips all of this (the registry may be out of date, or the
     point is to see what the API answers, as ``verify_facts`` does); the spending cap still applies.
     """
@@ -463,13 +483,19 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         if self._checked(request):
-            self.check(request, day=self.day())
+            try:
+                self.check(request, day=self.day())
+            except RequestRefused as refusal:
+                return refusal_response(refusal, request)
         return self.inner.handle_request(request)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         await request.aread()
         if self._checked(request):
-            self.check(request, day=self.day())
+            try:
+                self.check(request, day=self.day())
+            except RequestRefused as refusal:
+                return refusal_response(refusal, request)
         return await self.inner.handle_async_request(request)
 
     @staticmethod
@@ -538,7 +564,7 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         return RequestRefused(
             f"Not sent: the registry says the API refuses this request ({param or 'request'}: {message}). "
             f"Source: {source}. If the registry is out of date, send it anyway with "
-            f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.")
+            f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.", param=param, code=error.get("code"))
 
     def _rules(self, fields: dict, route: str, day: dt.date, prompt: Optional[str] = None,
                stream: bool = False) -> None:
@@ -556,7 +582,8 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         images = [p for p in parts if p.is_file and p.name in INPUT_IMAGE_FIELDS]
         if caps is not None and len(images) > caps.max_input_images:
             raise RequestRefused(f"Not sent: {len(images)} input images; {model} takes at most "
-                                 f"{caps.max_input_images}. Source: {caps.source_of('max_input_images')}.")
+                                 f"{caps.max_input_images}. Source: {caps.source_of('max_input_images')}.",
+                                 param="image")
         for number, part in enumerate(images, 1):
             edits.check_input_image(part.data, f"input image {number} ({part.filename})",
                                     caps.max_input_image_mb if caps else edits.DEFAULT_MAX_INPUT_MB)
@@ -574,7 +601,8 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             source = record.capabilities.source if record.capabilities else record.lifecycle.source
             raise RequestRefused(f"Not sent: the registry says {record.id} cannot be the Responses API model.{hint} "
                                  f"Source: {source}. If the registry is out of date, send it anyway with "
-                                 f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.")
+                                 f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.", param="model",
+                                 code="model_not_supported")
         prompt, _ = budget_module.responses_prompt(fields)
         for tool in tools:
             self._rules(tool, "tool", day, prompt=prompt or " ", stream=fields.get("stream") is True)
