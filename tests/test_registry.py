@@ -184,3 +184,26 @@ def test_calendar_notice_only_after_an_event_the_recordings_predate():
     notice = registry.calendar_notice(DAY_AFTER)
     assert notice == ("These recordings describe 2026-11-29; since then gpt-image-1-mini shut down on 2026-12-01; "
                       "live, the lessons use gpt-image-2.6-flare.")
+
+
+def test_bulk_the_tool_builder_and_the_simulator_ask_on_the_day(monkeypatch):
+    from helpers import bulk, responses
+    from helpers.offline import errors
+    from helpers.offline.simulator import Simulator, check_image_request
+
+    jobs = [bulk.Job("a", "Draw a kite")]
+    bulk.check_jobs(jobs, "gpt-image-1-mini", DAY_BEFORE)
+    with pytest.raises(registry.ModelShutDown):
+        bulk.check_jobs(jobs, "gpt-image-1-mini", DAY_AFTER)
+    # The tool builder reads the kit's day: live mode on COOKBOOK_TODAY.
+    monkeypatch.setenv("COOKBOOK_MODE", "live")
+    monkeypatch.setenv("COOKBOOK_TODAY", DAY_AFTER.isoformat())
+    with pytest.raises(responses.ToolSpecError, match="2026-12-01"):
+        responses.image_tool(model="gpt-image-1-mini")
+    monkeypatch.setenv("COOKBOOK_TODAY", DAY_BEFORE.isoformat())
+    assert responses.image_tool(model="gpt-image-1-mini")["model"] == "gpt-image-1-mini"
+    fields = {"model": "gpt-image-1-mini", "prompt": "Draw a kite"}
+    check_image_request(fields, route="generate", day=DAY_BEFORE)
+    with pytest.raises(errors.Rejected):
+        check_image_request(fields, route="generate", day=DAY_AFTER)
+    assert Simulator(day=DAY_AFTER).day == DAY_AFTER
