@@ -41,3 +41,12 @@ def images_response():
         "usage": {"input_tokens": 12, "input_tokens_details": {"image_tokens": 0, "text_tokens": 12},
                   "output_tokens": 1056, "total_tokens": 1068},
     }
+
+
+@pytest.fixture
+def lessons_on_mini(monkeypatch):
+    """For tests of mini's move to its successor: the lessons' model is mini, whatever the registry sets."""
+    from helpers import registry
+
+    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", "gpt-image-1-mini")
+    monkeypatch.delenv("COOKBOOK_IMAGE_MODEL", raising=False)

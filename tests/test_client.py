@@ -156,7 +156,7 @@ def test_failure_scenarios_never_reach_the_real_api(recordings, monkeypatch):
     assert document["sources"] == ["simulator"]
 
 
-def test_offline_learners_past_the_recordings_day_see_the_calendar_notice_once(monkeypatch, capsys):
+def test_offline_learners_past_the_recordings_day_see_the_calendar_notice_once(monkeypatch, capsys, lessons_on_mini):
     monkeypatch.setattr(client_module, "_NOTICE_SHOWN", __import__("threading").Event())
     monkeypatch.setenv("COOKBOOK_TODAY", "2026-12-02")
     client_module.make_client("01_generate", mode="offline")

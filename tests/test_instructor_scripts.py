@@ -124,7 +124,7 @@ def recording_of(*requests):
 
 
 def test_requests_are_priced_as_the_spending_cap_prices_them():
-    mini = registry.LESSON_IMAGE_MODEL
+    mini = "gpt-image-1-mini"
     requests = [generation(mini), generation(mini, "high", "1024x1536", n=2),
                 {"method": "GET", "path": f"/v1/models/{mini}"}]
     cost = kit_costs.notebook_cost("07_x", recording_of(*requests))
@@ -150,7 +150,7 @@ def test_unpriced_requests_are_listed_as_not_found_and_scenarios_are_not_sent():
 def test_notebooks_without_a_recording_cost_nothing_and_big_ones_are_flagged(tmp_path):
     for stem in ("07_quiet", "08_busy"):
         nbformat.write(new_notebook(cells=[new_markdown_cell("# x")]), tmp_path / f"{stem}.ipynb")
-    mini = registry.LESSON_IMAGE_MODEL
+    mini = "gpt-image-1-mini"
     busy = recording_of(*[generation(mini, "high", "1024x1536", n=10)] * 3)
     (tmp_path / "08_busy.json").write_text(json.dumps(busy))
     costs = kit_costs.read_costs(tmp_path, tmp_path)

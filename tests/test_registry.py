@@ -121,7 +121,7 @@ def test_status_is_derived_from_the_dates_on_the_day_asked():
     assert mini.served_on(DAY_BEFORE) and not mini.served_on(DAY_AFTER)
 
 
-def test_lesson_model_follows_the_budget_lane_successor_after_shutdown():
+def test_lesson_model_follows_the_budget_lane_successor_after_shutdown(lessons_on_mini):
     assert registry.lesson_image_model(DAY_BEFORE, env={}) == "gpt-image-1-mini"
     assert registry.lesson_image_model(DAY_AFTER, env={}) == "gpt-image-2.6-flare"
     assert registry.lesson_image_model(DAY_AFTER, env={"COOKBOOK_IMAGE_MODEL": "gpt-image-2"}) == "gpt-image-2"
@@ -166,7 +166,7 @@ def test_shut_down_error_names_date_successor_and_switch():
     assert "nothing was sent" in message
 
 
-def test_consumers_ask_on_the_day():
+def test_consumers_ask_on_the_day(lessons_on_mini):
     from helpers import cost_calculator, edits, playground, pricing
 
     assert "gpt-image-1-mini" in [m for _, m in playground.offered_models(DAY_BEFORE)]
@@ -178,7 +178,7 @@ def test_consumers_ask_on_the_day():
     assert "gpt-image-1-mini" not in pricing.comparison_models("gpt-image-2", DAY_AFTER)
 
 
-def test_calendar_notice_only_after_an_event_the_recordings_predate():
+def test_calendar_notice_only_after_an_event_the_recordings_predate(lessons_on_mini):
     assert registry.calendar_notice(DAY_BEFORE) is None
     assert registry.calendar_notice(registry.as_of_day()) is None
     notice = registry.calendar_notice(DAY_AFTER)

@@ -124,7 +124,7 @@ def test_headers_and_created_date(sdk):
     client, _ = sdk
     raw = client.images.with_raw_response.generate(model=MINI, prompt="A fox", quality="low")
     assert raw.headers["x-request-id"].startswith("req_")
-    ipm, tpm = registry.rate_limits(registry.LESSON_IMAGE_MODEL, 1)
+    ipm, tpm = registry.rate_limits("gpt-image-1-mini", 1)
     assert raw.headers["x-ratelimit-limit-requests"] == str(ipm)
     assert raw.headers["x-ratelimit-limit-tokens"] == str(tpm)
     for name in ("remaining-requests", "reset-requests", "remaining-tokens", "reset-tokens"):
