@@ -35,7 +35,7 @@ from helpers.offline.server import serve  # noqa: E402
 from helpers.offline.simulator import Simulator  # noqa: E402
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-PLACEHOLDER_KEY = "sk-calendar-run-placeholder-not-a-key"
+PLACEHOLDER_KEY = "placeholder-key-for-the-local-simulator"
 
 
 class CountingSimulator(Simulator):

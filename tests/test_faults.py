@@ -40,8 +40,8 @@ from helpers.offline.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = "gpt-image-1-mini"
-ORG_CANARY = "org-CanaryOrg1234567890abcd"
-KEY_CANARY = "sk-proj-CanaryKey0123456789abcdefXYZ"
+ORG_CANARY = "org-CanaryOrg1234567890abcd"  # canary: a fake id that must never be written
+KEY_CANARY = "sk-proj-CanaryKey0123456789abcdefXYZ"  # canary: a fake key that must never be written
 PROJECT_CANARY = "proj_CanaryProject12345678"
 CANARIES = (ORG_CANARY, KEY_CANARY, PROJECT_CANARY, "CanaryOrg", "CanaryKey", "CanaryProject")
 
