@@ -1,7 +1,7 @@
 """Rebuild a notebook's recording and stored outputs in one command.
 
     python -m helpers.rebuild notebooks/01_generate.ipynb [--track primary|successor] [--from simulator|api]
-    python -m helpers.rebuild --all        # every kit lesson, both tracks
+    python -m helpers.rebuild --all        # every kit lesson, both tracks, then the generated docs
 
 A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks (helpers/tracks.py):
 ``primary`` is rebuilt in place; ``successor`` is executed from the source's cells into
@@ -18,6 +18,10 @@ A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks 
    outputs always come from the recording the tests check against.
 4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout.
 
+``--all`` then refreshes what is generated from the lessons, their recordings and the registry, so a change
+of ``registry.LESSON_IMAGE_MODEL`` needs no other edit: the instructor guide's agenda and cost blocks
+(``scripts/agenda.py --write``, ``scripts/kit_costs.py --write``) and the README's model table.
+
 Only the kit's lessons (helpers/lessons.py) can be rebuilt: a learner's copy records into its
 lesson's recording, so it is refused, with the reason, before anything is written. A run that fails
 leaves no unfinished ``<lesson>.new.json`` behind.
@@ -26,6 +30,7 @@ leaves no unfinished ``<lesson>.new.json`` behind.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import secrets
 import subprocess
@@ -37,12 +42,15 @@ from typing import Optional
 import nbformat
 from nbclient import NotebookClient
 
-from . import client, tracks
+from . import client, registry, tracks
 from .client import RECORDINGS_DIR
 from .lessons import NotALesson, require_lesson
 from .offline import recording
 from .writes import atomic_write_text, remove_stale_temporaries
 
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "scripts"
+README = ROOT / "README.md"
 CELL_TIMEOUT_S = 300
 NBSTRIPOUT_ARGS = ["--keep-output", "--keep-count", "--keep-id",
                    "--extra-keys", "metadata.widgets metadata.language_info.version"]
@@ -146,6 +154,21 @@ def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
           f"({final.stat().st_size:,} bytes)" if final.exists() else f"done: {target} (no API calls)")
 
 
+def refresh_generated_docs() -> None:
+    """Rewrite the instructor guide's agenda and cost blocks and the README's model table from the lessons,
+    their recordings and the registry (each block only when its text changed)."""
+    # scripts/ is not a package: its modules import each other by name, as when run from there.
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        agenda, kit_costs = importlib.import_module("agenda"), importlib.import_module("kit_costs")
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    agenda.main(["--write"])
+    kit_costs.main(["--write"])
+    agenda.write_embedded(README, "model-table", registry.markdown_model_table())
+    print(f"refreshed the generated blocks of {agenda.GUIDE} and {README}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="lesson source notebooks (notebooks/NN_x.ipynb)")
@@ -161,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         for track in tracks.TRACKS:
             for path in tracks.source_lessons():
                 rebuild(path, args.source, track)
+        refresh_generated_docs()
         return
     for path in args.notebooks:
         try:

@@ -67,8 +67,12 @@ def test_model_choices_offer_only_models_that_can_be_called():
     assert "deprecated" in label and "2026-12-01" in label
 
 
+def test_widget_starts_on_the_lessons_model():
+    assert calc.Calculator().model.value == registry.lesson_image_model()
+
+
 def test_widget_updates_and_keeps_a_stable_plain_text():
-    widget = calc.Calculator()
+    widget = calc.Calculator(calc.Settings(MINI))
     bundle = widget._repr_mimebundle_()
     assert bundle["text/plain"] == calc.Calculator.PLAIN_TEXT
     assert "application/vnd.jupyter.widget-view+json" in bundle

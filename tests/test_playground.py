@@ -157,7 +157,7 @@ def test_the_preview_says_not_found_where_the_registry_has_no_table():
 # --- the widget over a client ----------------------------------------------------------------
 
 def test_invalid_settings_send_nothing_and_disable_the_button(playground, sent):
-    playground.set(background="transparent")
+    playground.set(model=MINI, background="transparent")
     assert playground._button.disabled
     assert playground.generate() is None
     assert sent.requests == []
@@ -167,7 +167,7 @@ def test_invalid_settings_send_nothing_and_disable_the_button(playground, sent):
 
 
 def test_generate_prices_each_run_from_usage_and_keeps_a_total(playground, sent):
-    playground.set(quality="low", n=2)
+    playground.set(model=MINI, quality="low", n=2)
     first = playground.generate()
     playground.set(quality="medium", n=1)
     second = playground.generate()
@@ -182,7 +182,7 @@ def test_generate_prices_each_run_from_usage_and_keeps_a_total(playground, sent)
 
 
 def test_an_edit_sends_the_sample_and_its_mask_as_files(playground, sent):
-    playground.set(kind="edit", sample="room.png", mask="rectangle", input_fidelity="low", quality="low")
+    playground.set(model=MINI, kind="edit", sample="room.png", mask="rectangle", input_fidelity="low", quality="low")
     assert playground._edit_preview.value
     run = playground.generate()
     assert run is not None and run.settings.kind == "edit"
@@ -197,7 +197,7 @@ def test_an_edit_sends_the_sample_and_its_mask_as_files(playground, sent):
 def test_changing_the_model_changes_the_options(playground):
     model = first_with(lambda m: m.served_on(registry.as_of_day()) and m.capabilities is not None
                        and m.capabilities.qualities is not None and "xhigh" in m.capabilities.qualities)
-    playground.set(size="auto")
+    playground.set(model=MINI, size="auto")
     playground.set(model=model, quality="xhigh")
     caps = registry.get(model).capabilities
     assert tuple(playground._controls["quality"].options) == caps.qualities

@@ -124,12 +124,26 @@ def test_headers_and_created_date(sdk):
     client, _ = sdk
     raw = client.images.with_raw_response.generate(model=MINI, prompt="A fox", quality="low")
     assert raw.headers["x-request-id"].startswith("req_")
-    ipm, tpm = registry.rate_limits("gpt-image-1-mini", 1)
+    ipm, tpm = sim_module.simulated_tier_limits()
     assert raw.headers["x-ratelimit-limit-requests"] == str(ipm)
     assert raw.headers["x-ratelimit-limit-tokens"] == str(tpm)
     for name in ("remaining-requests", "reset-requests", "remaining-tokens", "reset-tokens"):
         assert f"x-ratelimit-{name}" in raw.headers
     assert day_start(TODAY) <= raw.parse().created < day_start(TODAY) + 86400
+
+
+def test_rate_limit_headers_show_the_lesson_models_limits(lessons_on_mini):
+    assert sim_module.simulated_tier_limits() == registry.rate_limits(MINI, sim_module.RATE_LIMIT_TIER)
+
+
+def test_rate_limit_headers_stay_when_the_lesson_models_limits_are_not_found(monkeypatch):
+    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", "gpt-image-2")
+    assert registry.rate_limits("gpt-image-2", sim_module.RATE_LIMIT_TIER) is None
+    first_listed = next(m.id for m in registry.image_models() if m.rate_limits is not None)
+    assert sim_module.simulated_tier_limits() == registry.rate_limits(first_listed, sim_module.RATE_LIMIT_TIER)
+    client, _ = make_client(Simulator())
+    assert int(client.images.with_raw_response.generate(model="gpt-image-2", prompt="A fox", quality="low")
+               .headers["x-ratelimit-limit-requests"]) > 0
 
 
 def test_rate_limit_headers_follow_the_simulators_window():

@@ -17,7 +17,7 @@ from PIL import Image
 from pydantic import TypeAdapter
 
 from helpers import registry
-from helpers.offline import wire
+from helpers.offline import errors, wire
 from helpers.offline.errors import DAY_SPREAD_S, ERRORS, SIMULATED, SimulatedResponse, day_start, error_body
 from helpers.offline.simulator import Simulator
 
@@ -581,7 +581,7 @@ def test_same_sequence_gives_identical_answers():
 # --- error table --------------------------------------------------------------------------------
 
 OBSERVED_MESSAGES = {
-    "org_not_verified": "Your organization must be verified to use the model `gpt-image-1-mini`.",
+    "org_not_verified": f"Your organization must be verified to use the model `{registry.LESSON_IMAGE_MODEL}`.",
     "insufficient_quota": "You exceeded your current quota, please check your plan and billing details.",
     "billing_hard_limit": "Billing hard limit has been reached",
     "rate_limit": "You've exceeded the rate limit, please slow down and try again after 51.84 seconds.",
@@ -651,6 +651,22 @@ def test_observed_bodies_are_exact():
     blocked = error_body("moderation_blocked", request_id="req_1", categories=("violence",))[1]["error"]
     assert blocked["code"] == "moderation_blocked" and blocked["type"] == "image_generation_user_error"
     assert blocked["message"].endswith("include the request ID req_1. safety_violations=[violence].")
+
+
+def test_the_default_high_fidelity_refusal_is_minis_observed_one(lessons_on_mini):
+    assert errors.high_fidelity_refusing_model() == MINI
+    assert error_body("input_fidelity_unsupported")[1]["error"]["message"] == LOBEHUB_MESSAGE
+
+
+@pytest.mark.parametrize("lesson_model", ["gpt-image-2", "gpt-image-2.6-flare"])
+def test_the_default_high_fidelity_refusal_names_a_model_that_takes_input_fidelity(monkeypatch, lesson_model):
+    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", lesson_model)
+    model = errors.high_fidelity_refusing_model()
+    fidelity = registry.get(model).capabilities.input_fidelity
+    assert model != lesson_model and fidelity and "high" not in fidelity
+    assert error_body("input_fidelity_unsupported")[1]["error"]["message"] == LOBEHUB_MESSAGE
+    assert error_body("org_not_verified")[1]["error"]["message"].startswith(
+        f"Your organization must be verified to use the model `{lesson_model}`.")
 
 
 def test_rate_limit_kind_carries_retry_headers():

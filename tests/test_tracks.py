@@ -22,9 +22,20 @@ def test_a_bad_track_name_is_refused():
 def test_each_track_teaches_its_model():
     assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "primary"}) == registry.LESSON_IMAGE_MODEL
     successor = registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"})
-    assert successor == registry.get(registry.LESSON_IMAGE_MODEL).lifecycle.successors[0]
+    named = registry.get(registry.LESSON_IMAGE_MODEL).lifecycle.successors
+    assert successor == (named[0] if named else registry.LESSON_IMAGE_MODEL)
     assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor",
                                                  "COOKBOOK_IMAGE_MODEL": "gpt-image-2"}) == "gpt-image-2"
+
+
+def test_minis_successor_track_teaches_the_budget_lane_successor(lessons_on_mini):
+    assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"}) == "gpt-image-2.6-flare"
+
+
+def test_a_lesson_model_that_names_no_successor_is_its_own_successor_track(monkeypatch):
+    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", "gpt-image-2")
+    assert registry.get("gpt-image-2").lifecycle.successors == ()
+    assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"}) == "gpt-image-2"
 
 
 def test_successor_copies_reach_the_kit_folders_one_level_up():
@@ -76,6 +87,37 @@ def test_rebuild_takes_lessons_or_all_and_only_source_lessons(capsys):
         with pytest.raises(SystemExit):
             rebuild.main(argv)
     assert "not one of the kit's lessons" in capsys.readouterr().err
+
+
+def test_rebuild_all_rebuilds_both_tracks_then_the_generated_docs(monkeypatch):
+    from helpers import rebuild
+
+    steps = []
+    monkeypatch.setattr(rebuild, "rebuild", lambda path, source, track: steps.append((track, path.name)))
+    monkeypatch.setattr(rebuild, "refresh_generated_docs", lambda: steps.append("docs"))
+    rebuild.main(["--all"])
+    lessons_rebuilt = [(t, p.name) for t in tracks.TRACKS for p in tracks.source_lessons()]
+    assert steps == [*lessons_rebuilt, "docs"]
+
+
+def test_the_generated_docs_are_written_from_the_scripts_and_the_registry(monkeypatch, tmp_path):
+    from helpers import rebuild
+
+    guide, readme = tmp_path / "guide.md", tmp_path / "README.md"
+    guide.write_text("<!-- agenda -->\nold\n<!-- /agenda -->\n<!-- kit-costs -->\nold\n<!-- /kit-costs -->\n")
+    readme.write_text("intro\n<!-- model-table -->\nold\n<!-- /model-table -->\nend\n")
+    monkeypatch.setattr(rebuild, "README", readme)
+    rebuild.sys.path.insert(0, str(rebuild.SCRIPTS))
+    try:
+        import agenda
+    finally:
+        rebuild.sys.path.remove(str(rebuild.SCRIPTS))
+    monkeypatch.setattr(agenda, "GUIDE", guide)
+    monkeypatch.setattr(agenda, "ROOT", tmp_path)
+    rebuild.refresh_generated_docs()
+    assert "old" not in guide.read_text() and "old" not in readme.read_text()
+    assert agenda.embedded(readme.read_text(), "model-table") == registry.markdown_model_table()
+    assert "Lessons' model: `" + registry.lesson_image_model() + "`" in agenda.embedded(guide.read_text(), "agenda")
 
 
 def test_usage_from_the_simulator_is_labelled_simulated(monkeypatch):

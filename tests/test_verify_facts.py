@@ -93,7 +93,8 @@ def printed_bound(stdout: str) -> float:
     return float(re.search(r"Upper bound of what the spending cap will record: \$([0-9.]+)", stdout)[1])
 
 
-def test_rehearsal_against_the_default_simulator_agrees_and_says_simulated(live_env, tmp_path, monkeypatch, capsys):
+def test_rehearsal_against_the_default_simulator_agrees_and_says_simulated(live_env, tmp_path, monkeypatch, capsys,
+                                                                           lessons_on_mini):
     code, out, _, md, report = rehearse(Counting(), ["--all", "--yes"], tmp_path, monkeypatch, capsys)
     assert code == 0
     assert md.startswith(f"# Registry fact check, {DAY} (SIMULATED)") and "> **SIMULATED.**" in md
@@ -113,7 +114,7 @@ def test_rehearsal_against_the_default_simulator_agrees_and_says_simulated(live_
         "background": "transparent", "output_format": "png"}}
 
 
-def test_rehearsal_names_each_difference(live_env, tmp_path, monkeypatch, capsys):
+def test_rehearsal_names_each_difference(live_env, tmp_path, monkeypatch, capsys, lessons_on_mini):
     code, out, _, md, report = rehearse(Disagreeing(), ["--all", "--yes"], tmp_path, monkeypatch, capsys)
     assert code == 1
     differing = {f["id"]: f for f in report["facts"] if f["verdict"] == verify_facts.DIFFER}
@@ -171,7 +172,7 @@ def test_free_checks_alone_cost_nothing(live_env, tmp_path, monkeypatch, capsys)
     assert {m for m, _ in simulator.requests} == {"GET"} and len(simulator.requests) == len(registry.MODELS)
 
 
-def test_unpriced_probes_run_only_when_allowed(live_env, tmp_path, monkeypatch, capsys):
+def test_unpriced_probes_run_only_when_allowed(live_env, tmp_path, monkeypatch, capsys, lessons_on_mini):
     flare = "usage:gpt-image-2.6-flare"
     code, out, _, _, report = rehearse(Counting(), ["--probe", flare, "--yes"], tmp_path, monkeypatch, capsys)
     assert [n["probe"] for n in report["not_run"] if n["probe"] == flare] == [flare]
@@ -201,7 +202,12 @@ def test_scrub_removes_secret_shapes_and_keeps_ordinary_words():
 
 # --- which probes the registry implies ------------------------------------------------------------
 
-def test_usage_probes_follow_the_lesson_model_and_its_successors():
+def test_usage_probes_start_with_the_lesson_model():
+    day = registry.as_of_day()
+    assert verify_facts.usage_models(day, env={})[0] == registry.lesson_image_model(day, env={})
+
+
+def test_usage_probes_follow_the_lesson_model_and_its_successors(lessons_on_mini):
     before = registry.as_of_day()
     assert verify_facts.usage_models(before, env={}) == [MINI, "gpt-image-2.6-flare", "gpt-image-2.6-sunburst",
                                                           "gpt-image-2"]
@@ -229,8 +235,8 @@ def test_rule_probes_come_from_third_party_capabilities(monkeypatch):
 # --- folding a report into the registry --------------------------------------------------------------
 
 @pytest.fixture
-def live_report(live_env, tmp_path, monkeypatch, capsys) -> Path:
-    """A report from the disagreeing simulator, relabelled as if it had come from OpenAI's API."""
+def live_report(live_env, tmp_path, monkeypatch, capsys, lessons_on_mini) -> Path:
+    """A report from the disagreeing simulator on mini's lessons, relabelled as if it had come from OpenAI's API."""
     _, _, _, _, report = rehearse(Disagreeing(), ["--all", "--yes"], tmp_path, monkeypatch, capsys)
     report.update(simulated=False, base_url="https://api.openai.com/v1")
     path = tmp_path / "live.json"

@@ -74,13 +74,22 @@ def _cheapest_per_attempt() -> str:
     return min(prices, key=prices.get)
 
 
+def _tempting() -> str:
+    """The served model cheapest per attempt, whether or not it lasts as long as the lessons' model: the
+    answer a learner reaches by comparing prices alone (today mini on its own track)."""
+    day = registry.kit_day()
+    prices = {m: pricing.per_image_price(m, QUALITY, SIZE) for m in pricing.listed_models()
+              if registry.get(m).served_on(day)}
+    return min((m for m in prices if prices[m] is not None), key=prices.get)
+
+
 def _best() -> str:
     costs = _candidates()
     return min(costs, key=costs.get)
 
 
 @exercise("04.cheaper_model", title="Which model is cheapest per accepted image?",
-          wrong_answer=_cheapest_per_attempt(), giveaways=lambda: (_best(),))
+          wrong_answer=_tempting(), giveaways=lambda: (_best(),))
 def cheaper_model(answer: Any) -> Result:
     costs = _candidates()
     best = min(costs, key=costs.get)
@@ -96,6 +105,10 @@ def cheaper_model(answer: Any) -> Result:
         return Result(False, f"give the model id as a string, not {type(answer).__name__}.")
     if answer not in registry.MODELS:
         return Result(False, f"{answer!r} is not a model id in the registry; use the ids printed above.")
+    if answer not in costs and pricing.per_image_price(answer, QUALITY, SIZE) is not None:
+        return Result(False, f"{answer} is {registry.on(answer, registry.kit_day()).status_line()}: it does not "
+                             "last as long as the lessons' model, so it is no model to move to. Compare the "
+                             "models pricing.comparison_models(MODEL) lists.")
     if answer not in costs:
         return Result(False, f"{answer} has no per-image table ({registry.NOT_FOUND}), so it cannot be compared "
                              "here: pick among the models with a price.")

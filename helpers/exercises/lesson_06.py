@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import datetime as dt
+from typing import Any, Optional
 
 from .. import playground, registry
 from . import Result, exercise
 
 
+def logo_model(day: Optional[dt.date] = None) -> str:
+    """The model the exercise's logo is made with on ``day`` (default the kit's day): the lessons' model when
+    the playground offers it a transparent background, else the first offered model that has one (the lessons'
+    model when none has), so the exercise can be solved whatever model the lessons use."""
+    day = day or registry.kit_day()
+    lesson = registry.lesson_image_model(day)
+    offered = [model_id for _, model_id in playground.offered_models(day)]
+    transparent = [m for m in offered if "transparent" in playground.options_for(m).backgrounds]
+    return lesson if lesson in transparent or not transparent else transparent[0]
+
+
 def starting_settings() -> playground.Settings:
-    return playground.Settings(model=registry.lesson_image_model(), prompt="Draw a flat fox logo",
+    return playground.Settings(model=logo_model(), prompt="Draw a flat fox logo",
                                output_format="jpeg", background="transparent", compression=80)
 
 

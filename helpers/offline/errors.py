@@ -39,9 +39,11 @@ def simulated_message(message: str) -> str:
     return message if message.startswith(SIMULATED) else SIMULATED + message
 
 
-def _org_not_verified(model: str = registry.LESSON_IMAGE_MODEL) -> tuple[int, dict, dict]:
+def _org_not_verified(model: Optional[str] = None) -> tuple[int, dict, dict]:
     # Observed body, https://github.com/openai-php/client/issues/565 (2025-04-26), for `gpt-image-1`;
-    # only the model name is substituted. The 403 status: https://github.com/receptron/mulmocast-app/issues/1090
+    # only the model name is substituted (default: the lessons' model, looked up when the error is made).
+    # The 403 status: https://github.com/receptron/mulmocast-app/issues/1090
+    model = model or registry.LESSON_IMAGE_MODEL
     return _error(403, f"Your organization must be verified to use the model `{model}`. Please go to: "
                        "https://platform.openai.com/settings/organization/general and click on Verify Organization. "
                        "If you just verified, it can take up to 15 minutes for access to propagate.")
@@ -97,8 +99,21 @@ def _moderation_blocked(request_id: str = "req_simulated", categories: tuple[str
     return 400, {"error": error}, {}
 
 
-def _input_fidelity_unsupported(model: str = registry.LESSON_IMAGE_MODEL, value: str = "high",
+def high_fidelity_refusing_model() -> Optional[str]:
+    """The model an ``input_fidelity="high"`` refusal names by default: the lessons' model when the registry
+    says it takes ``input_fidelity`` but not "high" (the observed case below), else the first image model
+    that does; None when none does."""
+    def refuses_high(model_id: str) -> bool:
+        caps = registry.get(model_id).capabilities
+        return bool(caps and caps.input_fidelity and "high" not in caps.input_fidelity)
+
+    candidates = (registry.LESSON_IMAGE_MODEL, *(m.id for m in registry.image_models()))
+    return next((m for m in candidates if refuses_high(m)), None)
+
+
+def _input_fidelity_unsupported(model: Optional[str] = None, value: str = "high",
                                 route: str = "images") -> tuple[int, dict, dict]:
+    model = model or high_fidelity_refusing_model() or registry.LESSON_IMAGE_MODEL
     caps = registry.get(model).capabilities
     if caps is not None and caps.input_fidelity == ():
         if route == "tool":

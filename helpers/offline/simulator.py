@@ -357,8 +357,18 @@ SDK_CHAT_MODELS = frozenset(typing.get_args(ChatModel))
 
 # Simulated rate-limit headers: the names are the API's (x-ratelimit-limit-requests, ...); the values
 # are the simulator's images_per_minute when set, else the lesson model's Tier 1 limits from the
-# registry. Remaining requests count the simulator's own last 60 s; tokens are not counted.
+# registry, or, where those are not found, the first listed image model's that are (the API always sends
+# the headers and client code reads them; the values are simulated either way). Remaining requests count
+# the simulator's own last 60 s; tokens are not counted.
 RATE_LIMIT_TIER = 1
+
+
+def simulated_tier_limits() -> Optional[tuple[int, int]]:
+    """(requests, tokens) per minute the simulated headers show: the lesson model's Tier 1 limits, else the
+    first image model's the registry lists; None when no image model has them."""
+    found = (registry.rate_limits(m, RATE_LIMIT_TIER)
+             for m in (registry.LESSON_IMAGE_MODEL, *(r.id for r in registry.image_models())))
+    return next((limits for limits in found if limits is not None), None)
 
 
 # --- the simulator ---------------------------------------------------------------------------
@@ -425,7 +435,7 @@ class Simulator:
         With ``images_per_minute`` set they follow the simulator's own 60 s window on its clock;
         otherwise they are fixed, so recordings stay the same from run to run.
         """
-        tier = registry.rate_limits(registry.LESSON_IMAGE_MODEL, RATE_LIMIT_TIER)
+        tier = simulated_tier_limits()
         if tier is None:
             return {}
         requests, remaining, reset = tier[0], tier[0] - 1, 0.0
