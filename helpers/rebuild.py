@@ -57,7 +57,9 @@ NBSTRIPOUT_ARGS = ["--keep-output", "--keep-count", "--keep-id",
 
 
 @contextmanager
-def _environment(**values: str):
+def kernel_environment(**values: str):
+    """Set environment variables for the kernels started inside the block (nbclient starts them with this
+    process's environment), then restore each one, or remove it if it was not set."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -76,7 +78,7 @@ def execute(path: Path, *, source: Path | None = None, track: tracks.Track = tra
     notebook = nbformat.read(source or path, as_version=4)
     for cell in notebook.cells:
         cell.source = track.relocate(cell.source)
-    with _environment(COOKBOOK_TRACK=track.name, **env):
+    with kernel_environment(COOKBOOK_TRACK=track.name, **env):
         NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", record_timing=False,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     return notebook

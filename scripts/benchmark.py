@@ -52,6 +52,7 @@ from helpers import budget, bulk, lessons, registry  # noqa: E402
 from helpers.offline import recording, transport  # noqa: E402
 from helpers.offline.server import serve  # noqa: E402
 from helpers.offline.simulator import Simulator  # noqa: E402
+from helpers.rebuild import kernel_environment  # noqa: E402
 
 NOTEBOOKS = lessons.NOTEBOOKS_DIR
 RECORDINGS = NOTEBOOKS / "recordings"
@@ -129,27 +130,19 @@ def lesson_times() -> bool:
 
     heading(f"lessons offline (nbclient, a fresh kernel each; target < {LESSON_TARGET_S} s)")
     passed = True
-    saved = {k: os.environ.get(k) for k in ("COOKBOOK_MODE", "COOKBOOK_OUTPUTS_DIR")}
-    with tempfile.TemporaryDirectory() as outputs:
-        os.environ.update(COOKBOOK_MODE="offline", COOKBOOK_OUTPUTS_DIR=outputs)
-        try:
-            for path in lessons.lesson_paths():
-                notebook = nbformat.read(path, as_version=4)
-                began = time.perf_counter()
-                NotebookClient(notebook, timeout=300, kernel_name="python3", record_timing=True,
-                               resources={"metadata": {"path": str(path.parent)}}).execute()
-                whole = time.perf_counter() - began
-                cells = _cells_seconds(notebook)
-                ok = whole < LESSON_TARGET_S
-                passed &= ok
-                print(f"  {path.stem:<20} {whole:5.1f} s with kernel start, {cells:5.1f} s running cells"
-                      f"  {'ok' if ok else 'OVER'}")
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with tempfile.TemporaryDirectory() as outputs, kernel_environment(COOKBOOK_MODE="offline",
+                                                                       COOKBOOK_OUTPUTS_DIR=outputs):
+        for path in lessons.lesson_paths():
+            notebook = nbformat.read(path, as_version=4)
+            began = time.perf_counter()
+            NotebookClient(notebook, timeout=300, kernel_name="python3", record_timing=True,
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            whole = time.perf_counter() - began
+            cells = _cells_seconds(notebook)
+            ok = whole < LESSON_TARGET_S
+            passed &= ok
+            print(f"  {path.stem:<20} {whole:5.1f} s with kernel start, {cells:5.1f} s running cells"
+                  f"  {'ok' if ok else 'OVER'}")
     return passed
 
 

@@ -15,7 +15,6 @@ import argparse
 import collections
 import datetime as dt
 import json
-import os
 import re
 import sys
 import tempfile
@@ -29,12 +28,13 @@ from nbclient.exceptions import CellExecutionError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import registry  # noqa: E402
+from helpers import lessons, registry  # noqa: E402
 from helpers.offline import wire  # noqa: E402
 from helpers.offline.server import serve  # noqa: E402
 from helpers.offline.simulator import Simulator  # noqa: E402
+from helpers.rebuild import kernel_environment  # noqa: E402
 
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = lessons.lesson_paths()
 PLACEHOLDER_KEY = "placeholder-key-for-the-local-simulator"
 
 
@@ -76,25 +76,20 @@ def run_day(day: dt.date) -> list[tuple[str, str, collections.Counter]]:
     for lesson in LESSONS:
         simulator = CountingSimulator(day)
         with serve(simulator) as base_url, tempfile.TemporaryDirectory() as outputs:
-            env = {**os.environ, "COOKBOOK_MODE": "live", "OPENAI_BASE_URL": base_url,
-                   "OPENAI_API_KEY": PLACEHOLDER_KEY, "COOKBOOK_TODAY": day.isoformat(),
-                   "COOKBOOK_OUTPUTS_DIR": outputs}
-            env.pop("COOKBOOK_IMAGE_MODEL", None)
+            env = {"COOKBOOK_MODE": "live", "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": PLACEHOLDER_KEY,
+                   "COOKBOOK_TODAY": day.isoformat(), "COOKBOOK_OUTPUTS_DIR": outputs,
+                   "COOKBOOK_IMAGE_MODEL": "", "COOKBOOK_ALLOW_UNPRICED": ""}
             notebook = nbformat.read(lesson, as_version=4)
             # Live, the Batch lesson polls every real minute until its batch ends: allow for that.
             client = NotebookClient(notebook, timeout=600, kernel_name="python3",
                                     resources={"metadata": {"path": str(lesson.parent)}})
-            saved = dict(os.environ)
-            os.environ.clear()
-            os.environ.update(env)  # nbclient starts the kernel with this process's environment
-            try:
-                client.execute()
-                outcome = "ok"
-            except CellExecutionError as error:
-                outcome = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()[-1][:80]
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
+            # nbclient starts the kernel with this process's environment.
+            with kernel_environment(**env):
+                try:
+                    client.execute()
+                    outcome = "ok"
+                except CellExecutionError as error:
+                    outcome = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()[-1][:80]
         rows.append((lesson.stem, outcome, simulator.models))
     return rows
 
