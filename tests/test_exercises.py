@@ -120,3 +120,16 @@ def test_an_answer_that_raises_becomes_a_hint():
         raise ZeroDivisionError("oops")
 
     assert not exercises.grade(exercise_id, broken).passed
+
+
+def test_pricing_exercises_use_a_priced_stand_in_when_the_lesson_model_has_no_table(monkeypatch):
+    from helpers import registry
+    from helpers.exercises import priced_model
+
+    monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-2.6-flare")
+    stand_in = priced_model()
+    assert registry.get("gpt-image-2.6-flare").per_image_prices is None
+    assert registry.get(stand_in).per_image_prices is not None and stand_in != "gpt-image-1-mini"
+    # With a priced stand-in the untouched placeholder can no longer be the right answer.
+    assert not exercises.check("04.accepted_cost", None).passed
+    assert not exercises.check("01.afford", None).passed

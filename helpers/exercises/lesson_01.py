@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import pricing, registry
-from . import TOLERANCE_NOTE, Result, close_enough, exercise, is_number
+from . import TOLERANCE_NOTE, Result, close_enough, exercise, is_number, priced_model
 
 # A usage block as a streamed medium 1024x1024 request with two partial images reports it.
 USAGE = {"input_tokens": 31, "input_tokens_details": {"image_tokens": 0, "text_tokens": 31},
@@ -73,7 +73,8 @@ def grade_usage_cost(answer: Any) -> Result:
 def affordable_quality() -> str | None:
     """The highest quality whose larger estimate (of the two official sources) fits the budget."""
     fitting = [q for q in QUALITIES
-               if (cost := pricing.estimate(_model(), q, SIZE, images=IMAGES).upper) is not None and cost <= BUDGET_USD]
+               if (cost := pricing.estimate(priced_model(), q, SIZE, images=IMAGES).upper) is not None
+               and cost <= BUDGET_USD]
     return fitting[-1] if fitting else None
 
 
@@ -86,9 +87,10 @@ def grade_afford(answer: Any) -> Result:
                             "source turns out right.")
     if answer not in QUALITIES:
         return Result(False, "answer with a quality name as a string, one of lesson_01.QUALITIES.")
-    over = pricing.estimate(_model(), answer, SIZE, images=IMAGES).upper
+    over = pricing.estimate(priced_model(), answer, SIZE, images=IMAGES).upper
     if over is not None and over > BUDGET_USD:
         return Result(False, f"{IMAGES} images at {answer} cost more than the budget by the larger estimate "
-                             f"(pricing.estimate(MODEL, {answer!r}, SIZE, images={IMAGES}).upper): try a lower one.")
+                             f"(pricing.estimate({priced_model()!r}, {answer!r}, SIZE, images={IMAGES}).upper): "
+                             "try a lower one.")
     return Result(False, f"{answer} fits, but a better quality fits too: check each quality's "
-                         f"pricing.estimate(MODEL, q, SIZE, images={IMAGES}).upper against the budget.")
+                         f"pricing.estimate({priced_model()!r}, q, SIZE, images={IMAGES}).upper against the budget.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import pricing, registry
-from . import TOLERANCE_NOTE, Result, close_enough, exercise, is_number
+from . import TOLERANCE_NOTE, Result, close_enough, exercise, is_number, priced_model
 
 QUALITY, SIZE = "medium", "1024x1024"
 ACCEPTED_SHARE = 0.6
@@ -13,7 +13,7 @@ LESSON_MODEL_ACCEPTANCE, OTHER_ACCEPTANCE = 0.25, 0.9
 
 
 def _per_attempt() -> Optional[float]:
-    return pricing.per_image_price(registry.lesson_image_model(), QUALITY, SIZE)
+    return pricing.per_image_price(priced_model(), QUALITY, SIZE)
 
 
 def _accepted_texts() -> tuple[str, ...]:
@@ -27,19 +27,18 @@ def _accepted_texts() -> tuple[str, ...]:
 @exercise("04.accepted_cost", title="Cost per accepted image at 60% acceptance",
           wrong_answer=_per_attempt() or 0.0, giveaways=_accepted_texts)
 def accepted_cost(answer: Any) -> Result:
-    model = registry.lesson_image_model()
+    model = priced_model()
     price = _per_attempt()
     if price is None:
-        if answer is None:
-            return Result(True, f"{model} has no per-image table, so the answer is {registry.NOT_FOUND}.")
-        return Result(False, f"{model} has no per-image table: the honest answer is None ({registry.NOT_FOUND}).")
+        return Result(False, f"no served model has a per-image table in the registry ({registry.NOT_FOUND}); "
+                             "this exercise cannot be checked.")
     expected = price / ACCEPTED_SHARE
     if close_enough(answer, expected):
         return Result(True, f"{pricing.usd(expected)} per kept image: {pricing.usd(price)} per attempt / "
                             f"{ACCEPTED_SHARE:.0%} ({TOLERANCE_NOTE}).")
     if answer is None:
-        return Result(False, "answer is still None: take the per-image price of MODEL at medium quality, "
-                             "1024x1024, and divide it by the share of attempts you keep.")
+        return Result(False, f"answer is still None: take the per-image price of {model} at medium quality, "
+                             "1024x1024 (exercises.priced_model()), and divide it by the share of attempts you keep.")
     if not is_number(answer):
         return Result(False, f"give a number of US dollars (a float), not {type(answer).__name__}.")
     tokens = pricing.estimate(model, QUALITY, SIZE).from_token_table
@@ -53,7 +52,7 @@ def accepted_cost(answer: Any) -> Result:
     if tokens is not None and close_enough(answer, tokens / ACCEPTED_SHARE):
         return Result(False, "right method, other source: that is the token-table figure. This exercise asks "
                              "for the per-image table (pricing.per_image_price).")
-    return Result(False, "step 1: pricing.per_image_price(MODEL, 'medium', '1024x1024'); step 2: divide by the "
+    return Result(False, f"step 1: pricing.per_image_price({model!r}, 'medium', '1024x1024'); step 2: divide by the "
                          f"acceptance rate, pricing.cost_per_accepted_image(price, 0.6) ({TOLERANCE_NOTE}).")
 
 
