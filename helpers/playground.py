@@ -28,6 +28,7 @@ from PIL import Image
 
 from . import budget, display, edits, files, pricing, registry
 from .client import current_mode
+from .offline.transport import NOT_RECORDED_HEADER
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_inputs"
 KINDS = ("generate", "edit")
@@ -401,11 +402,14 @@ class Playground:
         self._say(f"Sending {s.kind} request ...")
         try:
             if s.kind == "generate":
-                response = self.client.images.generate(**params)
+                raw = self.client.images.with_raw_response.generate(**params)
             else:
-                response = self.client.images.edit(**params, **self._edit_files(s))
+                raw = self.client.images.with_raw_response.edit(**params, **self._edit_files(s))
+            response = raw.parse()
         except (budget.BudgetExceeded, openai.OpenAIError) as error:
             return self._fail(friendly_error(error))
+        # Offline, a request the recording does not hold is drawn by the simulator: say so, as lessons do.
+        not_recorded = raw.headers.get(NOT_RECORDED_HEADER)
         run = Run(len(self.history) + 1, s, tuple(d.b64_json for d in response.data), response.usage.output_tokens,
                   pricing.cost_of_usage(s.model, response.usage), pricing.estimate(s.model, s.quality, s.size,
                                                                                     images=s.n))
@@ -413,7 +417,8 @@ class Playground:
         self._gallery.value = display.thumbnail_jpeg(self._sheet(run), max_side=GALLERY_MAX_SIDE)
         self._gallery.layout.display = ""
         self._history.value = _html_table(self.history)
-        self._say(f"Run {run.number}: {len(run.images)} image(s), {pricing.usd(run.cost.total)} from {self.usage_label}.")
+        self._say(f"Run {run.number}: {len(run.images)} image(s), {pricing.usd(run.cost.total)} from {self.usage_label}."
+                  + (f" {not_recorded}" if not_recorded else ""))
         return run
 
     def show_gallery(self) -> None:

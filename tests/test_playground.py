@@ -256,3 +256,14 @@ def test_the_button_generates_and_shows_unexpected_errors_in_the_panel(playgroun
     strict._button.click()
     assert strict.status.startswith("RecordingMismatch: No recording")
     assert not strict._button.disabled and strict.history == []
+
+
+def test_a_simulated_not_recorded_answer_is_labelled_in_the_status_line(tmp_path, capsys):
+    from helpers.offline import recording as rec
+
+    replay = transport.ReplayTransport(rec.Recording.load(tmp_path / "empty.json"),
+                                       fallback=transport.SimulatorTransport(Simulator()), warn=lambda m: None)
+    playground = pg.Playground(sdk_client(replay), mode="offline")
+    playground.set(model=MINI, quality="low")
+    assert playground.generate() is not None
+    assert "SIMULATED, NOT RECORDED" in playground.status and "simulated usage" in playground.status

@@ -154,6 +154,10 @@ class SimulatorTransport(_AnswersFromMemory):
         return to_httpx(self.answer(request), request, event_delay=self.event_delay)
 
 
+# On an answer the offline simulator drew because the recording did not hold the request.
+NOT_RECORDED_HEADER = "x-cookbook-simulated-not-recorded"
+
+
 class ReplayTransport(_AnswersFromMemory):
     """Answers from a recording. Strict unless a simulator fallback is given (offline mode)."""
 
@@ -171,9 +175,13 @@ class ReplayTransport(_AnswersFromMemory):
         except rec.RecordingMismatch:
             if self.fallback is None:
                 raise
-            self.warn(f"SIMULATED, NOT RECORDED: {request.method} {request.url.path} is not in "
-                      f"{self.recording.path.name}; the kit's offline simulator drew this answer.")
+            warning = (f"SIMULATED, NOT RECORDED: {request.method} {request.url.path} is not in "
+                       f"{self.recording.path.name}; the kit's offline simulator drew this answer.")
+            self.warn(warning)
             stored = self.fallback.answer(request)
+            # Code that shows no stderr (a widget's button) reads the same warning from the answer.
+            stored = rec.StoredResponse(stored.status, {**stored.headers, NOT_RECORDED_HEADER: warning},
+                                        json=stored.json, sse=stored.sse)
         else:
             if self.fallback is not None:
                 self._share_with_simulator(stored)
