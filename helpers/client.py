@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import httpx2
 import openai
 
 from . import budget, registry, tracks
+from .display import LINE_WIDTH
 from .offline import recording, transport
 from .offline.errors import ERRORS
 from .offline.simulator import Simulator
@@ -112,6 +114,11 @@ def _require_key() -> str:
 
 
 def describe(setup: Setup, rec: Optional[recording.Recording] = None) -> str:
+    """The mode line a client prints when it is built, wrapped at the kit's line width."""
+    return textwrap.fill(_mode_line(setup, rec), width=LINE_WIDTH, break_on_hyphens=False)
+
+
+def _mode_line(setup: Setup, rec: Optional[recording.Recording] = None) -> str:
     if setup.mode == "live":
         cap = budget.kernel_cap()
         return (f"Mode: live. Real API calls, billed to your key; spending cap "

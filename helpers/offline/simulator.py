@@ -177,10 +177,10 @@ def _choice(fields: Mapping[str, Any], name: str, default: str, allowed: tuple[s
             supported: Optional[tuple[str, ...]], model: str) -> str:
     value = fields.get(name)
     value = default if value is None else value
-    if value not in allowed:
-        raise bad_value(name, f"Invalid value: '{value}'. Supported values are: {', '.join(allowed)}.")
-    if supported is not None and value not in supported:
-        raise bad_value(name, f"Invalid value: '{value}'. {model} supports: {', '.join(supported)}.")
+    if value not in allowed or (supported is not None and value not in supported):
+        # Name only what this model accepts when the registry knows it, never another model's values.
+        accepted = allowed if supported is None else supported
+        raise bad_value(name, f"Invalid value: '{value}'. {model} supports: {', '.join(accepted)}.")
     return value
 
 
