@@ -139,7 +139,7 @@ def usage_origin(lesson: str, *, mode: Optional[str] = None) -> str:
     """"simulated" when ``lesson``'s answers in this mode come from the kit's simulator (offline and replay of
     a simulator recording, record from the simulator), else "reported" (the real API's own usage)."""
     mode = mode or current_mode()
-    if mode == "live" or (mode == "record" and _record_from() == "api"):
+    if registry.uses_real_api(mode):
         return "reported"
     if mode == "record":
         return "simulated"

@@ -1015,10 +1015,6 @@ def rate_limits(model_id: str, tier: int) -> Optional[tuple[int, int]]:
     return None if limits is None else limits.by_tier.get(tier)
 
 
-def days_until_shutdown(model_id: str, today: _dt.date) -> Optional[int]:
-    return on(model_id, today).days_until_shutdown
-
-
 def recommended_successor(model_id: str) -> Optional[str]:
     """The first-choice successor the registry lists (whether or not it is served yet), or None."""
     successors = get(model_id).lifecycle.successors

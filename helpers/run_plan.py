@@ -17,13 +17,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
-from . import budget, lessons, pricing, registry
+from . import budget, lessons, pricing, registry, tracks
 from .client import current_mode
-
-# Modes in which a lesson's requests reach the real API and are billed.
-BILLED = ("live", "record")
 
 
 @dataclass(frozen=True)
@@ -140,18 +137,19 @@ def plan_lesson(lesson: str) -> Plan:
     """
     if lesson not in lessons.LESSONS:
         raise ValueError(f"{lesson!r} is not one of the kit's lessons: {', '.join(lessons.LESSONS)}.")
-    source = lessons.NOTEBOOKS_DIR / "recordings" / f"{lesson}.json"
+    source = tracks.current().recordings_dir / f"{lesson}.json"  # the recording of this kernel's track
     if not source.is_file():
         return Plan(f"{lesson}.ipynb", source.name, False, ())
     document = json.loads(source.read_text(encoding="utf-8"))
     return plan_interactions(f"{lesson}.ipynb", source.name, document.get("interactions", []))
 
 
-def live_cost_text(lesson: str, mode: str, *, record_from: str = "api",
+def live_cost_text(lesson: str, mode: str, *, env: Mapping[str, str] = os.environ,
                    cap: Optional[budget.SpendingCap] = None) -> Optional[str]:
     """What a full run of ``lesson`` costs in ``mode``: None when nothing is billed (offline, replay,
-    record from the simulator), else the plan's summary against the cap (USD; prices as of the registry)."""
-    if mode not in BILLED or (mode == "record" and record_from != "api"):
+    record from the simulator, per ``registry.uses_real_api``), else the plan's summary against the cap
+    (USD; prices as of the registry)."""
+    if not registry.uses_real_api(mode, env):
         return None
     cap = cap or budget.cap_from_environment()
     plan = plan_lesson(lesson)
@@ -166,8 +164,6 @@ def live_cost_notice(lesson: str) -> None:
     offline and replay modes. Raises ``client.ModeError`` for an unknown COOKBOOK_MODE and ValueError
     for a COOKBOOK_BUDGET_USD that is not a number.
     """
-    mode = current_mode()
-    record_from = os.environ.get("COOKBOOK_RECORD_FROM", "api").strip().lower()
-    text = live_cost_text(lesson, mode, record_from=record_from)
+    text = live_cost_text(lesson, current_mode())
     if text is not None:
         print(text)

@@ -204,10 +204,13 @@ def model_probes() -> tuple[Probe, ...]:
 
 
 def usage_models(day: dt.date, env: Mapping[str, str] = os.environ) -> list[str]:
-    """Served image models the lessons use on ``day``: the lesson model, its successors, gpt-image-2."""
+    """Served image models the lessons use on ``day``: the lesson model, its successors, and the model the
+    Batch lesson falls back to (``pricing.batch_model``)."""
     lesson = registry.lesson_image_model(day, env)
     ids = [lesson, *registry.get(lesson).lifecycle.successors,
-           *registry.get(registry.LESSON_IMAGE_MODEL).lifecycle.successors, "gpt-image-2"]
+           *registry.get(registry.LESSON_IMAGE_MODEL).lifecycle.successors,
+           *[m for lesson_model in (lesson, *registry.get(lesson).lifecycle.successors)
+             if (m := pricing.batch_model(lesson_model, day)[0]) is not None]]
     return [m for m in dict.fromkeys(ids) if m in registry.MODELS and registry.on(m, day).served]
 
 

@@ -110,7 +110,7 @@ def test_lifecycle_flags_a_registry_that_disagrees_with_the_api():
 def test_check_lifecycle_asks_the_api():
     client = sdk_client(transport.SimulatorTransport(Simulator()))
     check = access.check_lifecycle(client, MINI, mode="offline")
-    expected_days = registry.days_until_shutdown(MINI, dt.date.fromisoformat(registry.AS_OF))
+    expected_days = registry.on(MINI, registry.as_of_day()).days_until_shutdown
     assert f"in {expected_days} days" in check.summary
 
 
