@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import io
 import json
 import os
@@ -454,6 +455,7 @@ def animated(fmt: str) -> bytes:
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=None)  # encoding 400 million pixels takes most of a second
 def huge_png() -> bytes:
     """A 20000x20000 PNG header (the pixels are never decoded, so a tiny file suffices)."""
     out = io.BytesIO()
