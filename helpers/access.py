@@ -21,6 +21,7 @@ import openai
 
 from . import registry, triage
 from .client import current_mode
+from .wrapping import LINE_WIDTH
 
 OK, TODO, WARN, INFO = "OK", "TODO", "WARN", "INFO"
 STEPS = ("1. API key", "2. Project and organization", "3. Usage tier", "4. Organization verification",
@@ -28,8 +29,6 @@ STEPS = ("1. API key", "2. Project and organization", "3. Usage tier", "4. Organ
 KEY_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-")
 ID_PREFIXES = ("org-", "proj_")
 MIN_KEY_CHARS = 20
-# Printed checks wrap here: a readable line in a notebook and on GitHub.
-CHECK_WIDTH = 100
 SHUTDOWN_WARNING_DAYS = 90
 KEYS_PAGE = "https://platform.openai.com/api-keys"
 SRC_SDK_ENV = "[SDK] openai 3.57.0, openai/_client.py (reads OPENAI_API_KEY, OPENAI_ORG_ID, OPENAI_PROJECT_ID)"
@@ -52,7 +51,7 @@ class Check:
         if self.source:
             lines.append(f"       source: {self.source}")
         # Wrapped at a readable width; continuation lines sit under the text of their line.
-        return "\n".join(textwrap.fill(line, CHECK_WIDTH, subsequent_indent=" " * 13, break_long_words=False,
+        return "\n".join(textwrap.fill(line, LINE_WIDTH, subsequent_indent=" " * 13, break_long_words=False,
                                         break_on_hyphens=False) for line in lines)
 
 

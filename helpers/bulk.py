@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from . import budget, pricing, registry
 from .client import current_mode
 from .writes import atomic_write_bytes, scrub_text
+from .wrapping import wrap
 
 WINDOW_S = 60.0
 MANIFEST_NAME = "manifest.json"
@@ -471,7 +472,7 @@ class _Run:
         with self.lock:
             if self.stop_reason is None:
                 self.stop_reason = reason
-                self.say(f"stopping the run: {reason}")
+                self.say(wrap(f"stopping the run: {reason}"))
 
     def finish(self, result: ItemResult) -> None:
         with self.lock:
@@ -545,7 +546,7 @@ class _Run:
                 wait = backoff_s(attempts - 1) if wait is None else wait
                 self.pacer.pause_for(wait)  # before freeing the slot, so no other worker slips in first
                 self.pacer.cancel(ticket)
-                self.say(f"{job.key}: {describe_error(error).split(':')[0]} -> waiting {wait:.1f} s, then retrying")
+                self.say(wrap(f"{job.key}: {describe_error(error).split(':')[0]} -> waiting {wait:.1f} s, then retrying"))
                 self.clock.sleep(wait)
                 waited += wait
                 continue

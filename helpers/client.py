@@ -25,7 +25,7 @@ import httpx2
 import openai
 
 from . import budget, registry, tracks
-from .display import LINE_WIDTH
+from .wrapping import LINE_WIDTH, wrap
 from .offline import recording, transport
 from .offline.errors import ERRORS
 from .offline.simulator import Simulator
@@ -224,7 +224,7 @@ def _wiring(lesson: str, mode: Optional[str], simulator: Optional[Simulator], sc
         notice = calendar_notice(setup.mode)
         if notice and not _NOTICE_SHOWN.is_set():
             _NOTICE_SHOWN.set()
-            print(notice)
+            print(wrap(notice))
     return setup, inner, api_key, base_url
 
 

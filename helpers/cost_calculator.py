@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import pricing, registry
+from .wrapping import wrap
 
 RETRY_STEP = 0.05
 MAX_RETRY_RATE = 0.9
@@ -200,8 +201,8 @@ def model_choices(day: Optional[dt.date] = None) -> list[tuple[str, str]]:
 class Calculator:
     """The widget front end. Its plain-text form is a stable pointer to the static fallback."""
 
-    PLAIN_TEXT = ("Cost calculator (needs a running Jupyter kernel with ipywidgets; the next cell prints the "
-                  "same numbers for the default settings).")
+    PLAIN_TEXT = wrap("Cost calculator (needs a running Jupyter kernel with ipywidgets; the next cell prints the "
+                      "same numbers for the default settings).")
 
     def __init__(self, settings: Optional[Settings] = None):
         import ipywidgets as widgets

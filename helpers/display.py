@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import textwrap
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -28,6 +27,7 @@ from IPython.display import Image as IPythonImage
 from PIL import Image, ImageDraw, ImageFont
 
 from . import imaging
+from .wrapping import LINE_WIDTH, wrap
 
 ImageLike = Union[Image.Image, bytes, bytearray, str, os.PathLike]
 
@@ -38,8 +38,6 @@ MAX_PATH_CHARS = 4096
 CHECKER_CELL = 8
 CHECKER_LIGHT, CHECKER_DARK = (255, 255, 255), (224, 224, 224)
 SHEET_GAP = 8
-# Printed text wraps here: a readable line in a notebook and on GitHub.
-LINE_WIDTH = 100
 LABEL_HEIGHT = 22
 SHEET_BACKGROUND = (255, 255, 255)
 LABEL_INK = (40, 40, 48)
@@ -171,9 +169,7 @@ def _ipython_image(picture: Image.Image) -> IPythonImage:
 
 
 def say(*parts: object, width: int = LINE_WIDTH) -> None:
-    """Print ``parts`` (joined by spaces, like ``print``) wrapped at ``width`` characters; continuation
-    lines are indented two spaces. Existing line breaks are kept."""
-    text = " ".join(str(p) for p in parts)
-    for line in text.split("\n"):
-        print(textwrap.fill(line, width=width, subsequent_indent="  ", break_on_hyphens=False,
-                            break_long_words=False) if line else "")
+    """Print ``parts`` (joined by spaces, like ``print``) wrapped at ``width`` characters (the kit's line
+    width by default, ``wrapping.wrap``): continuation lines sit two spaces further in than their line.
+    Existing line breaks are kept."""
+    print(wrap(" ".join(str(p) for p in parts), width=width))

@@ -24,6 +24,7 @@ import openai
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from . import imaging, registry
+from .wrapping import wrap
 
 ImageSource = Union[str, os.PathLike, bytes]
 Picture = Union[Image.Image, bytes, str, os.PathLike]
@@ -412,7 +413,8 @@ def fidelity_table_text() -> str:
         if row.source not in sources:
             sources.append(row.source)
         lines.append(f"{row.model:24} {row.status:11} {row.accepts:12} [{sources.index(row.source) + 1}]")
-    lines += [f"[{i}] {s.citation}" for i, s in enumerate(sources, start=1)]
+    # A long citation wraps with its continuation lines under the text, past its "[n] " number.
+    lines += [wrap(f"[{i}] {s.citation}", indent=" " * len(f"[{i}] ")) for i, s in enumerate(sources, start=1)]
     return "\n".join(lines)
 
 
@@ -421,7 +423,8 @@ def input_limits_text(model: str) -> str:
     caps = _capabilities(model)
     src = registry.SRC_SDK_EDIT_PARAMS
     return "\n".join([
-        f"Edit input limits for {model} (as of {src.as_of}, {src.citation}):",
+        # Continuation lines of a long heading sit deeper than the limits listed under it.
+        wrap(f"Edit input limits for {model} (as of {src.as_of}, {src.citation}):", indent="    "),
         f"  input images per request: at most {caps.max_input_images}",
         f"  each input image:         smaller than {caps.max_input_image_mb} MB, PNG, JPEG or WebP",
         f"  mask:                     PNG with alpha, same size as the first image, smaller than "

@@ -17,7 +17,6 @@ import datetime as dt
 
 import html
 import io
-import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -29,6 +28,7 @@ from PIL import Image
 from . import budget, display, edits, files, pricing, registry
 from .client import current_mode
 from .offline.transport import NOT_RECORDED_HEADER
+from .wrapping import wrap
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_inputs"
 KINDS = ("generate", "edit")
@@ -43,8 +43,8 @@ MASK_BOX = (0.25, 0.25, 0.75, 0.75)
 # CSS classes that let a browser test find the parts of the rendered panel.
 ROOT_CLASS, GALLERY_CLASS = "playground", "playground-gallery"
 HISTORY_CLASS, STATUS_CLASS = "playground-history", "playground-status"
-PLAIN_TEXT = ("Image playground (interactive widgets). Open this notebook in JupyterLab and run it to use the "
-              "controls; the cells below drive the same playground without widgets.")
+PLAIN_TEXT = wrap("Image playground (interactive widgets). Open this notebook in JupyterLab and run it to use the "
+                  "controls; the cells below drive the same playground without widgets.")
 
 
 @dataclass(frozen=True)
@@ -279,24 +279,23 @@ def preview_text(s: Settings) -> str:
     if est.sources_disagree:
         lines.append("  The two official sources disagree; the response's usage gives the exact cost.")
     lines.append("  Input tokens (the prompt, and the image of an edit) are extra.")
-    return "\n".join(_wrapped(line) for line in lines)
+    # Continuation lines sit under the text of their line, past its own indent.
+    return "\n".join(wrap(line, indent="    ") for line in lines)
 
 
-def _wrapped(line: str) -> str:
-    """``line`` wrapped at the display width, continuation lines indented under its text."""
-    indent = " " * (len(line) - len(line.lstrip()) + 4)
-    return textwrap.fill(line, display.LINE_WIDTH, subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False)
-
-
-HISTORY_HEADER = ("#", "kind", "model", "quality", "size", "n", "output tokens", "cost from usage", "per image",
-                  "estimate (per-image / tokens)")
+# What each run asked for, then what it cost; the text form prints them as two tables joined by "#",
+# so that each fits the kit's line width.
+REQUEST_HEADER = ("#", "kind", "model", "quality", "size", "n")
+COST_HEADER = ("#", "output tokens", "cost from usage", "per image", "estimate: per-image table",
+               "estimate: tokens x rate")
+HISTORY_HEADER = REQUEST_HEADER + COST_HEADER[1:]
 
 
 def history_rows(history: Sequence[Run]) -> list[tuple[str, ...]]:
+    """One row per run, in ``HISTORY_HEADER``'s columns (costs in USD, "not found" where a price is missing)."""
     return [(str(r.number), r.settings.kind, r.settings.model, r.settings.quality, r.settings.size,
              str(r.settings.n), str(r.output_tokens), pricing.usd(r.cost.total), pricing.usd(r.per_image),
-             f"{pricing.usd(r.estimate.from_per_image_table)} / {pricing.usd(r.estimate.from_token_table)}")
+             pricing.usd(r.estimate.from_per_image_table), pricing.usd(r.estimate.from_token_table))
             for r in history]
 
 
@@ -309,11 +308,12 @@ def total_line(history: Sequence[Run]) -> str:
 
 
 def history_table(history: Sequence[Run]) -> str:
-    """The run history as fixed-width text, with the total."""
-    rows = [HISTORY_HEADER, *history_rows(history)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HISTORY_HEADER))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines + [total_line(history)])
+    """The run history as fixed-width text: the requests, then their costs (rows joined by "#"), the total."""
+    rows = history_rows(history)
+    split = len(REQUEST_HEADER)
+    requests = pricing.Table(REQUEST_HEADER, tuple(row[:split] for row in rows))
+    costs = pricing.Table(COST_HEADER, tuple(row[:1] + row[split:] for row in rows))
+    return "\n".join(["Requests:", str(requests), "Costs:", str(costs), total_line(history)])
 
 
 def _html_table(history: Sequence[Run]) -> str:
@@ -438,7 +438,8 @@ class Playground:
         """The history table; costs priced from simulated usage say so in a last line."""
         table = history_table(self.history)
         if self.usage_label != "usage":
-            table += "\nCosts from simulated usage: the offline simulator's token counts, priced at the registry's rates."
+            table += "\n" + wrap("Costs from simulated usage: the offline simulator's token counts, priced at the "
+                                 "registry's rates.")
         return table
 
     @property

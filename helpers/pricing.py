@@ -10,16 +10,13 @@ sources, "not found" where the registry has no value); they compute, they never 
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from . import registry
+from . import registry, wrapping
 
 PER_MILLION = 1_000_000
-# Table notes (sources) wrap at this width, a readable line in a notebook and on GitHub.
-NOTE_WIDTH = 100
 # The guide: each partial image adds 100 image output tokens (the registry's token tables carry it too).
 PARTIAL_IMAGE_TOKENS = registry.PRE_GPT_IMAGE_2_OUTPUT_TOKENS.partial_image_tokens
 
@@ -304,9 +301,20 @@ def _batch_support(model_id: str) -> Optional[bool]:
 
 # --- text tables ------------------------------------------------------------------------------
 
+# A column wrapped to fit the line keeps at least this many characters; a table that would need a
+# narrower one stays wide rather than break every word onto its own line.
+MIN_WRAPPED_COLUMN = 12
+TABLE_GAP = 2  # spaces between columns
+
+
 @dataclass(frozen=True)
 class Table:
-    """A small text table for printing in a notebook: aligned columns, then notes (sources)."""
+    """A small text table for printing in a notebook: aligned columns, then notes (sources).
+
+    Printed, it fits the kit's line width (``wrapping.LINE_WIDTH``): when the columns are too wide, the
+    widest one's cells wrap onto more lines within the room the other columns leave (at least
+    ``MIN_WRAPPED_COLUMN`` characters), and each note wraps on its own.
+    """
 
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
@@ -318,12 +326,21 @@ class Table:
                 raise ValueError(f"row {row!r} has {len(row)} cells for {len(self.headers)} columns")
 
     def __str__(self) -> str:
-        widths = [max(len(str(c)) for c in column) for column in zip(self.headers, *self.rows)]
-        lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-                 for row in (self.headers, tuple("-" * w for w in widths), *self.rows)]
-        notes = [textwrap.fill(f"* {note}", NOTE_WIDTH, subsequent_indent="  ", break_long_words=False,
-                               break_on_hyphens=False) for note in self.notes]
-        return "\n".join(lines + notes)
+        cells = [[[str(c)] for c in row] for row in (self.headers, *self.rows)]
+        widths = [max(len(row[i][0]) for row in cells) for i in range(len(self.headers))]
+        wide = max(range(len(widths)), key=widths.__getitem__)
+        room = wrapping.LINE_WIDTH - (sum(widths) - widths[wide]) - TABLE_GAP * (len(widths) - 1)
+        if MIN_WRAPPED_COLUMN <= room < widths[wide]:
+            for row in cells:
+                row[wide] = wrapping.lines(row[wide][0], room)
+            widths[wide] = max(len(piece) for row in cells for piece in row[wide])
+        cells.insert(1, [["-" * w] for w in widths])
+        lines = []
+        for row in cells:
+            for k in range(max(len(cell) for cell in row)):
+                lines.append((" " * TABLE_GAP).join((cell[k] if k < len(cell) else "").ljust(w)
+                                                    for cell, w in zip(row, widths)).rstrip())
+        return "\n".join(lines + [wrapping.wrap(f"* {note}") for note in self.notes])
 
 
 def _sources(sources) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from . import budget, lessons, pricing, registry, tracks
+from . import budget, lessons, pricing, registry, tracks, wrapping
 from .client import current_mode
 
 
@@ -74,14 +74,15 @@ class Plan:
                 what, bounded = what + " *", True
             rows.append((str(i), r.method, r.path, what,
                          "simulated, not sent live" if not r.sent_live else pricing.usd(r.usd)))
-        notes = ("* priced with a conservative bound where the registry documents no count, as the spending cap "
+        notes = ("priced with a conservative bound where the registry documents no count, as the spending cap "
                  "does; plan.requests[i].description gives the reasoning",) if bounded else ()
         return pricing.Table(("#", "method", "path", "what", "expected"), tuple(rows), notes)
 
     def summary(self, limit_usd: float = budget.DEFAULT_BUDGET_USD) -> str:
+        """What a live run sends and costs (USD) against a ``limit_usd`` spending cap, wrapped at the kit's width."""
         if not self.recording_found:
-            return (f"{self.notebook}: no recording ({self.recording}) yet, so there is nothing to plan from. "
-                    "Build it with: python -m helpers.rebuild notebooks/" + self.notebook)
+            return wrapping.wrap(f"{self.notebook}: no recording ({self.recording}) yet, so there is nothing to "
+                                 "plan from. Build it with: python -m helpers.rebuild notebooks/" + self.notebook)
         skipped = len(self.requests) - len(self.live)
         lines = [f"{self.notebook}: {len(self.live)} request(s) would be sent live"
                  + (f" ({skipped} simulated failure(s) are never sent)" if skipped else "") + ".",
@@ -95,7 +96,7 @@ class Plan:
         lines.append(f"Against a {pricing.usd_total(limit_usd)} spending cap: "
                      + ("the priced part fits." if fits else "the priced part does NOT fit; raise "
                         "COOKBOOK_BUDGET_USD or run fewer cells."))
-        return "\n".join(lines)
+        return wrapping.wrap("\n".join(lines))
 
 
 def plan_interactions(notebook: str, recording: str, interactions: Iterable[dict]) -> Plan:
@@ -153,8 +154,8 @@ def live_cost_text(lesson: str, mode: str, *, env: Mapping[str, str] = os.enviro
         return None
     cap = cap or budget.cap_from_environment()
     plan = plan_lesson(lesson)
-    return (f"{mode.capitalize()} mode, real requests, billed. A full run of this lesson, planned from its "
-            f"recording with prices as of {registry.AS_OF}:\n" + plan.summary(cap.limit_usd))
+    return wrapping.wrap(f"{mode.capitalize()} mode, real requests, billed. A full run of this lesson, planned "
+                         f"from its recording with prices as of {registry.AS_OF}:") + "\n" + plan.summary(cap.limit_usd)
 
 
 def live_cost_notice(lesson: str) -> None:

@@ -34,6 +34,7 @@ from .budget import BudgetExceeded
 from .client import ModeError
 from .offline.recording import RecordingMismatch
 from .offline.transport import NOT_SENT_HEADER, SKIP_CHECKS_HEADER, RequestRefused
+from .wrapping import LINE_WIDTH
 
 KINDS = (
     "invalid_api_key", "missing_api_key", "org_not_verified", "project_model_access", "permission_denied",
@@ -43,7 +44,6 @@ KINDS = (
     "timeout", "recording_mismatch", "budget_exceeded", "unrecognised",
 )
 
-WRAP = 100
 LIMITS_PAGE = "https://platform.openai.com/settings/organization/limits"
 VERIFY_PAGE = "https://platform.openai.com/settings/organization/general"
 BILLING_PAGE = "https://platform.openai.com/settings/organization/billing"
@@ -481,5 +481,5 @@ def explain(error: BaseException) -> Diagnosis:
 
 
 def _wrap(label: str, text: str) -> str:
-    return textwrap.fill(text, WRAP, initial_indent=label, subsequent_indent="    ", break_on_hyphens=False,
+    return textwrap.fill(text, LINE_WIDTH, initial_indent=label, subsequent_indent="    ", break_on_hyphens=False,
                          break_long_words=False)

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from helpers import pricing, registry
+from helpers.wrapping import LINE_WIDTH
 
 # The official per-image output prices (image generation guide, "Calculating costs", as of 2026-11-20),
 # copied here independently of the registry: rows low/medium/high, columns 1024x1024, 1024x1536, 1536x1024.
@@ -92,6 +93,26 @@ def test_models_without_tables_or_rates_read_not_found():
 def test_table_rejects_ragged_rows():
     with pytest.raises(ValueError, match="2 cells for 3 columns"):
         pricing.Table(("a", "b", "c"), (("1", "2"),))
+
+
+def test_a_table_too_wide_for_the_line_wraps_its_widest_column_and_keeps_its_text():
+    what = "image generation: 1 x a-model medium 1024x1024 + 2 partial(s); input: 108 text tokens at most"
+    table = pricing.Table(("#", "path", "what", "expected"),
+                          (("1", "/v1/images/generations", what, "$0.0068"), ("2", "/v1/responses", "short", "$0.1")),
+                          ("a note " * 20,))
+    printed = str(table).splitlines()
+    assert len("  ".join(("1", "/v1/images/generations", what, "$0.0068"))) > LINE_WIDTH
+    assert all(len(line) <= LINE_WIDTH for line in printed)
+    first = next(i for i, line in enumerate(printed) if line.startswith("1 "))
+    # The row's other cells stay on its first line; the wrapped cell continues under its column.
+    assert printed[first].endswith("$0.0068") and printed[first + 1].startswith(" " * len("1  /v1/images/generations  "))
+    assert " ".join(printed[first].split()[2:-1] + printed[first + 1].split()) == what
+    assert printed[first + 2].startswith("2  /v1/responses") and printed[-2].startswith("* a note")
+
+
+def test_a_table_that_fits_is_not_wrapped():
+    cell = " ".join("x" * 30)
+    assert str(pricing.Table(("a", "b"), (("1", cell),))).splitlines() == ["a  b", "-  " + "-" * 59, "1  " + cell]
 
 
 # --- exact cost from usage ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from helpers import edits, registry
 from helpers.offline import transport, wire
 from helpers.edits import EditInputError
 from helpers.offline.simulator import Simulator
+from helpers.wrapping import LINE_WIDTH
 from tests.conftest import sdk_client
 
 MODEL = "gpt-image-1-mini"  # these tests check mini's own facts, whatever model the lessons use
@@ -254,7 +255,10 @@ def test_fidelity_table_lists_each_model_once_with_its_source():
                and not m.snapshot_of]
     assert all(rows[m].accepts == registry.NOT_FOUND for m in unknown)
     text = edits.fidelity_table_text()
-    assert registry.AS_OF in text and rows[MODEL].source.citation in text
+    # Each source is listed whole, wrapped at the kit's width.
+    citation = " ".join(rows[MODEL].source.citation.split())
+    assert registry.AS_OF in text and citation in " ".join(text.split())
+    assert all(len(line) <= LINE_WIDTH for line in text.splitlines())
 
 
 def test_input_limits_text_shows_the_registry_values_and_date():

@@ -10,6 +10,7 @@ import pytest
 
 from helpers import exercises
 from helpers.exercises import lesson_01, lesson_04
+from helpers.wrapping import LINE_WIDTH
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "exercises" / "solutions"
 ALL = exercises.load_all()
@@ -36,9 +37,14 @@ def test_solution_passes_its_check_and_running_it_says_so(path, capsys):
     solution = load_solution(path)
     result = exercises.grade(solution.EXERCISE, solution.answer)
     assert result.passed, result.message
-    # What a learner sees after %load and run: the check's verdict, printed.
-    assert f"Correct: {result.message}" in capsys.readouterr().out
+    # What a learner sees after %load and run: the check's verdict, printed (wrapped at the kit's width).
+    assert f"Correct: {result.message}" in unwrapped(capsys.readouterr().out)
     assert solution.result == result
+
+
+def unwrapped(printed: str) -> str:
+    """``printed`` with its line breaks and indents as single spaces: a phrase wrapped across lines is still found."""
+    return " ".join(printed.split())
 
 
 def gives_away(text: str, giveaway: str) -> bool:
@@ -56,7 +62,8 @@ def test_a_placeholder_or_wrong_answer_never_prints_the_expected_one(exercise_id
     result = exercises.check(exercise_id, given)
     printed = capsys.readouterr().out
     assert not result.passed and printed.startswith("Not yet: ")
-    leaked = [g for g in giveaways if gives_away(printed, g)]
+    assert all(len(line) <= LINE_WIDTH for line in printed.splitlines()), printed
+    leaked = [g for g in giveaways if gives_away(unwrapped(printed), g)]
     assert not leaked, f"the hint gives the answer away: {leaked} in {printed!r}"
 
 

@@ -13,6 +13,7 @@ from nbstripout._utils import strip_output
 
 from helpers import lessons, rebuild, tracks
 from helpers.client import RECORDINGS_DIR
+from helpers.wrapping import LINE_WIDTH
 
 # The kit's lessons only: a learner's copy (my_work/, or a "Copy1" next to a lesson) is not checked.
 NOTEBOOKS = lessons.lesson_paths()
@@ -86,6 +87,34 @@ def test_outputs_are_thumbnails_and_stable_text(notebook_path):
             if not ignores_output(cell):
                 for pattern, what in VOLATILE:
                     assert not pattern.search(text), f"{what} in a compared output: {pattern.search(text)[0]}"
+
+
+def printed_lines(notebook):
+    """(cell index, line) for every line of the text a notebook shows: streams and plain-text results.
+
+    A stream stored in pieces is read whole, as the learner sees it. A traceback is left out: an
+    exception's message is one string to the learner's own code.
+    """
+    for index, cell in enumerate(notebook.cells):
+        streams: dict[str, str] = {}
+        texts = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                streams[output.name] = streams.get(output.name, "") + output.text
+            else:
+                texts.append(output.get("data", {}).get("text/plain", ""))
+        for text in [*streams.values(), *texts]:
+            for line in text.splitlines():
+                yield index, line
+
+
+def test_printed_lines_fit_the_kits_line_width(notebook_path):
+    notebook = nbformat.read(notebook_path, as_version=4)
+    long = [f"cell {index}, {len(line)} chars: {line}" for index, line in printed_lines(notebook)
+            if len(line) > LINE_WIDTH]
+    assert not long, (f"{notebook_path.relative_to(notebook_path.parents[1])}: {len(long)} printed line(s) over "
+                      f"{LINE_WIDTH} characters (wrap with helpers.display.say or helpers.wrapping.wrap):\n"
+                      + "\n".join(long))
 
 
 def test_ignored_outputs_say_why(notebook_path):

@@ -11,6 +11,7 @@ from helpers import budget, pricing, registry
 from helpers.offline import recording as rec, transport
 from helpers import playground as pg
 from helpers.offline.simulator import Simulator
+from helpers.wrapping import LINE_WIDTH
 from tests.conftest import sdk_client
 
 MINI = "gpt-image-1-mini"  # these tests check mini's own facts, whatever model the lessons use
@@ -179,6 +180,18 @@ def test_generate_prices_each_run_from_usage_and_keeps_a_total(playground, sent)
     assert pricing.usd(first.cost.total) in table and pricing.usd(playground.total_usd) in table
     assert playground._gallery.value[:2] == b"\xff\xd8"  # a JPEG contact sheet
     assert "<td>2</td>" in playground._history.value
+
+
+def test_the_history_table_fits_the_kits_line_width_for_any_model():
+    longest = max((m.id for m in registry.image_models()), key=len)
+    worst = pg.Run(10, pg.Settings(model=longest, quality="medium", size="1536x1024", n=10, kind="generate"),
+                   ("x",) * 10, 12_345, pricing.Cost(longest, None, None, None, None, None),
+                   pricing.Estimate(longest, "medium", "1536x1024", 10, None, None, None))
+    text = pg.history_table([worst])
+    assert all(len(line) <= LINE_WIDTH for line in text.splitlines()), text
+    # Requests and costs are two tables whose rows share the run's number.
+    rows = [line for line in text.splitlines() if line.startswith("10 ")]
+    assert len(rows) == 2 and longest in rows[0] and "12345" in rows[1] and registry.NOT_FOUND in rows[1]
 
 
 def test_an_edit_sends_the_sample_and_its_mask_as_files(playground, sent):

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from helpers import budget, pricing, registry, run_plan
+from helpers.wrapping import LINE_WIDTH
 
 MINI = "gpt-image-1-mini"
 # Input the spending cap counts for the prompt "p" (1 byte bounds 1 token, plus the request's overhead, at
@@ -110,3 +111,20 @@ def test_the_cost_lessons_own_plan():
     # the registry prices the mainline model ([3P] rates), so every request the lesson sends is priced
     assert not plan.unpriced
     assert plan.priced_usd > 0
+
+
+def test_the_plan_prints_at_the_kits_line_width():
+    plan = run_plan.plan_interactions("x.ipynb", "x.json", [generate(), edit(), responses(), failing()])
+    printed = f"{plan.table()}\n{plan.summary()}\n{plan.summary(limit_usd=0.001)}"
+    assert all(len(line) <= LINE_WIDTH for line in printed.splitlines()), printed
+    unwrapped = " ".join(printed.split())
+    assert "cannot be priced" in unwrapped and "does NOT fit; raise COOKBOOK_BUDGET_USD" in unwrapped
+
+
+def test_a_conservative_bound_is_marked_once_and_explained_in_one_note():
+    plan = run_plan.plan_interactions("x.ipynb", "x.json", [edit()])
+    assert "not documented" in plan.requests[0].description, "an edit's input image count is a bound"
+    table = str(plan.table())
+    assert table.count("*") == 2, table  # the row's mark and its note's
+    notes = [line for line in table.splitlines() if line.startswith("* ")]
+    assert len(notes) == 1 and notes[0].startswith("* priced with a conservative bound"), table

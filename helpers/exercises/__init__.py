@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
+from ..wrapping import wrap
+
 MIN_SIGNIFICANT = 2
 TOLERANCE_NOTE = (f"a rounded answer counts when it is the exact figure rounded to {MIN_SIGNIFICANT} or more "
                   "significant figures")
@@ -112,12 +114,13 @@ def grade(exercise_id: str, answer: Any) -> Result:
 
 
 def check(exercise_id: str, answer: Any) -> Result:
-    """Grade ``answer`` and print the verdict ("Correct: ..." or "Not yet: <hint>"); returns the Result.
+    """Grade ``answer`` and print the verdict ("Correct: ..." or "Not yet: <hint>"), wrapped at the kit's
+    line width; returns the Result, whose ``message`` is one line.
 
     Raises KeyError for an unknown exercise id.
     """
     result = grade(exercise_id, answer)
-    print(result)
+    print(wrap(str(result)))
     return result
 
 
