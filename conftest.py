@@ -34,26 +34,3 @@ def pytest_ignore_collect(collection_path: Path, config):
     if collection_path == lessons.LEARNER_DIR:
         return True
     return None
-
-
-def pytest_collection_modifyitems(config, items):
-    """Keep what must share a process together, and start the longest work first.
-
-    Under ``--dist loadgroup`` a test without a group runs on whichever worker is free, so short unit
-    tests fill the gaps; a notebook's cells share one kernel, so each notebook is one group, and the
-    browser tests share one JupyterLab and one browser (their module's ``xdist_group`` mark). Groups
-    go first (the browser's first: it takes longest), so no worker is left with a long one at the end.
-    """
-    import pytest
-
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(str(item.path.relative_to(config.rootpath))))
-
-    def first_the_longest(item) -> int:
-        groups = [mark.args[0] if mark.args else mark.kwargs.get("name") for mark in item.iter_markers("xdist_group")]
-        if "browser" in groups:
-            return 0
-        return 1 if groups else 2
-
-    items.sort(key=first_the_longest)

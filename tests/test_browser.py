@@ -59,8 +59,6 @@ PAGE_CONFIG = '{"buildCheck": false, "buildAvailable": false}'
 # servers at start-up, and terminals are never opened.
 SERVER_CONFIG = '{"ServerApp": {"jpserver_extensions": {"jupyter_lsp": false, "jupyter_server_terminals": false}}}'
 LIVE_BUDGET_USD = "0.25"
-# Both tests use one JupyterLab and one browser (module fixtures), so they run on one worker.
-pytestmark = pytest.mark.xdist_group("browser")
 
 
 @pytest.fixture(scope="module", autouse=True)
