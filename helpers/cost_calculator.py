@@ -27,6 +27,7 @@ CHART_WIDTH, CHART_HEIGHT = 460, 240
 SUBTITLE_WIDTH = 90
 # Curves are sampled every 5 points and drawn smooth: a small spec, and the shape of 1/x is plain.
 ACCEPTANCE_AXIS = tuple(a / 100 for a in range(25, 101, 5))
+ACCEPTANCE_TICKS = tuple(a / 10 for a in range(3, 11))
 TEXT_ACCEPTANCE = (0.25, 0.5, 0.75, 1.0)
 USD_DIGITS = 6
 TABLE_METHOD, TOKEN_METHOD = "per-image table", "token table x rate"
@@ -122,8 +123,9 @@ def _not_found_line(unpriced: list[str]) -> str:
 def _title(text: str, notes: list[str]):
     import altair as alt
 
-    return alt.Title(text, subtitle=[line for note in notes for line in textwrap.wrap(note, SUBTITLE_WIDTH)],
-                     anchor="start")
+    lines = [line for note in notes
+             for line in textwrap.wrap(note, SUBTITLE_WIDTH, break_on_hyphens=False, break_long_words=False)]
+    return alt.Title(text, subtitle=lines, anchor="start")
 
 
 def _text(caption: str, table: pricing.Table) -> str:
@@ -196,7 +198,8 @@ def accepted_cost_chart(models: list[str], quality: str, size: str, *, model: Op
                           "usd": round(level, USD_DIGITS)})
             marked.append(f"{model_id} breaks even above {needed:.0%} (open circle)")
     x = alt.X("acceptance:Q", title="acceptance rate (share of attempts you keep)",
-              scale=alt.Scale(domain=[ACCEPTANCE_AXIS[0], 1.0]), axis=alt.Axis(format="%"))
+              scale=alt.Scale(domain=[ACCEPTANCE_AXIS[0], 1.0]),
+              axis=alt.Axis(format="%", values=list(ACCEPTANCE_TICKS)))
     y = alt.Y("usd:Q", title="USD per accepted image")
     tooltip = ["model:N", alt.Tooltip("acceptance:Q", format=".0%"), alt.Tooltip("usd:Q", format="$.4f")]
     layers = [alt.Chart(alt.Data(values=points)).mark_line(interpolate="monotone").encode(
