@@ -1,4 +1,5 @@
-"""The one way lessons show images: small JPEG thumbnails through ``IPython.display.Image``.
+"""The one way lessons show images and charts: small JPEG thumbnails through ``IPython.display.Image``,
+and charts as Vega-Lite specs with a plain-text account of the same numbers.
 
 A PIL image left to Jupyter is saved as PNG *and* JPEG at full size, and its text repr changes
 with the size, which breaks output comparison. Everything here emits one ``image/jpeg`` (quality
@@ -13,14 +14,20 @@ Every function accepts the same kinds of image:
 * a ``pathlib.Path``, which must name a file;
 * a ``str``: if it is shorter than 4096 characters and names an existing file it is read as a
   path, otherwise it is base64 image data as in a response's ``b64_json``.
+
+A chart (``Chart``, shown by ``show_chart``) is one output with two MIME types: the Vega-Lite v5
+spec, which JupyterLab draws itself (offline, no script from a CDN), and ``text/plain``, a short
+table of the same numbers that GitHub's viewer and the output comparison read. Vega-Lite v5 is
+the version JupyterLab 4 renders natively; newer Altair releases emit v6, which it does not.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 from IPython.display import DisplayHandle, display
 from IPython.display import Image as IPythonImage
@@ -41,6 +48,7 @@ SHEET_GAP = 8
 LABEL_HEIGHT = 22
 SHEET_BACKGROUND = (255, 255, 255)
 LABEL_INK = (40, 40, 48)
+VEGA_LITE_MIME = "application/vnd.vegalite.v5+json"
 
 
 def thumbnail_jpeg(image: ImageLike, max_side: int = DEFAULT_MAX_SIDE) -> bytes:
@@ -173,3 +181,28 @@ def say(*parts: object, width: int = LINE_WIDTH) -> None:
     width by default, ``wrapping.wrap``): continuation lines sit two spaces further in than their line.
     Existing line breaks are kept."""
     print(wrap(" ".join(str(p) for p in parts), width=width))
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as a notebook shows it.
+
+    ``spec`` is a Vega-Lite v5 spec as a JSON-ready dict (e.g. an Altair chart's ``to_dict()``) with
+    its data inline, so the saved notebook draws without the kernel; ``text`` says what the chart
+    shows and lists its numbers, for readers (and tests) that cannot draw it.
+    """
+
+    spec: dict[str, Any]
+    text: str
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return {VEGA_LITE_MIME: self.spec, "text/plain": self.text}
+
+    def as_output(self) -> dict[str, Any]:
+        """The chart as one nbformat ``display_data`` output (what an ``ipywidgets.Output`` holds)."""
+        return {"output_type": "display_data", "data": self._repr_mimebundle_(), "metadata": {}}
+
+
+def show_chart(chart: Chart) -> None:
+    """Display ``chart`` as one output: its Vega-Lite spec plus its plain-text account."""
+    display(chart)

@@ -565,7 +565,7 @@ def compact_price_table(models: Optional[list[str]] = None, size: str = "1024x10
     for model_id in models or listed_models():
         record = registry.get(model_id)
         table, rates = record.per_image_prices, record.token_prices
-        tags = sorted({src.citation.split("]")[0] + "]" for src in
+        tags = sorted({src.tag for src in
                        (table.source if table else None, rates.source if rates else None) if src})
         rows.append((model_id, record.status_on(day))
                     + tuple(usd(table.usd.get((q, size)) if table else None) for q in TABLE_QUALITIES)

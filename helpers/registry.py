@@ -55,6 +55,11 @@ class Source:
         where = f" <{self.url}>" if self.url else ""
         return f"{self.citation}{where} (as of {self.as_of})"
 
+    @property
+    def tag(self) -> str:
+        """The citation's leading tag, e.g. ``[OAI]`` or ``[3P]``: who says so, in five characters."""
+        return self.citation.split("]")[0] + "]"
+
 
 @dataclass(frozen=True)
 class ReportedDate:

@@ -164,3 +164,17 @@ def test_show_progress_can_start_with_an_image(shell):
         display.show_progress(first, max_side=128)
     published = base64.b64decode(captured.outputs[0].data["image/jpeg"])
     assert published == display.thumbnail_jpeg(first, 128)
+
+
+def test_show_chart_emits_one_vega_lite_output_with_its_text(shell):
+    chart = display.Chart({"mark": "bar", "data": {"values": [{"usd": 0.5}]}}, "one bar: $0.5")
+    with capture_output() as captured:
+        assert display.show_chart(chart) is None
+    [output] = captured.outputs
+    assert output.data == {display.VEGA_LITE_MIME: chart.spec, "text/plain": "one bar: $0.5"}
+
+
+def test_the_vega_lite_mime_type_is_the_one_the_pinned_altair_emits():
+    from altair.vegalite.v5.display import VEGALITE_MIME_TYPE
+
+    assert display.VEGA_LITE_MIME == VEGALITE_MIME_TYPE
