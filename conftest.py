@@ -6,8 +6,13 @@ named on the command line is still collected (pytest does not ask this hook abou
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+import pytest
+
+SCRATCH = pytest.StashKey[str]()
 
 
 def pytest_configure(config):
@@ -19,8 +24,19 @@ def pytest_configure(config):
     # passing proves they do not depend on the calendar. Tests that need another day set their own.
     os.environ["COOKBOOK_TODAY"] = "2026-12-02"
     # Lessons save images; under the suite they go to a scratch folder, not the learner's outputs.
-    # The folder keeps the name "outputs" because lessons print it.
-    os.environ.setdefault("COOKBOOK_OUTPUTS_DIR", os.path.join(tempfile.mkdtemp(prefix="cookbook-"), "outputs"))
+    # The folder keeps the name "outputs" because lessons print it. The process that makes it (the
+    # xdist controller; its workers and kernels inherit the variable) removes it at the end.
+    if "COOKBOOK_OUTPUTS_DIR" not in os.environ:
+        scratch = tempfile.mkdtemp(prefix="cookbook-")
+        config.stash[SCRATCH] = scratch
+        os.environ["COOKBOOK_OUTPUTS_DIR"] = os.path.join(scratch, "outputs")
+
+
+def pytest_unconfigure(config):
+    scratch = config.stash.get(SCRATCH, None)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        del os.environ["COOKBOOK_OUTPUTS_DIR"]
 
 
 def pytest_ignore_collect(collection_path: Path, config):

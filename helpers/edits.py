@@ -336,13 +336,13 @@ def check_input_fidelity(model: str, value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
     if accepted == ():
-        raise EditInputError(f"{model} does not take input_fidelity: omit the parameter ({caps.source.citation}).")
+        raise EditInputError(f"{model} does not take input_fidelity: omit the parameter ({caps.source_of('input_fidelity').citation}).")
     if value not in ("high", "low"):
         raise EditInputError(f"input_fidelity is 'high' or 'low', not {value!r}")
     if accepted is not None and value not in accepted:
         others = ", ".join(models_accepting_fidelity(value)) or registry.NOT_FOUND
         raise EditInputError(f"{model} accepts input_fidelity {', '.join(repr(v) for v in accepted)} only, not "
-                             f"{value!r} ({caps.source.citation}). Models that accept {value!r}: {others}.")
+                             f"{value!r} ({caps.source_of('input_fidelity').citation}). Models that accept {value!r}: {others}.")
     return value
 
 

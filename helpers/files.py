@@ -130,7 +130,8 @@ def format_problems(model: str, *, output_format: str = "png", background: Optio
     found = []
     if background == "transparent":
         if caps is not None and caps.transparent_background == "no":
-            found.append(f"{model} does not support transparent backgrounds (source: {caps.source}).")
+            found.append(f"{model} does not support transparent backgrounds "
+                         f"(source: {caps.source_of('transparent_background')}).")
         if fmt not in FORMATS_WITH_ALPHA:
             found.append(f"A transparent background needs output_format {' or '.join(FORMATS_WITH_ALPHA)}; "
                          f"{fmt} has no alpha channel (source: {FORMAT_RULES_SOURCE}).")
@@ -152,7 +153,7 @@ def check_format_options(model: str, *, output_format: str = "png", background: 
     formats = caps.output_formats if caps else None
     if formats is not None and output_format.lower() not in formats:
         raise FormatRuleError(f"{model} returns {', '.join(formats)}, not {output_format!r} "
-                              f"(source: {caps.source}).")
+                              f"(source: {caps.source_of('output_formats')}).")
     found = format_problems(model, output_format=output_format, background=background,
                             output_compression=output_compression)
     if found:

@@ -259,10 +259,15 @@ def make_mask(size: tuple[int, int], shape: str) -> Optional[bytes]:
 
 # --- costs ---------------------------------------------------------------------------------
 
-def preview_text(s: Settings) -> str:
-    """The expected output cost before sending, by both official methods, with sources and date."""
-    if s.model not in registry.MODELS or _missing_options(registry.get(s.model)):
-        return f"No estimate: {problems(s)[0]}"
+def preview_text(s: Settings, samples_dir: Path = SAMPLES_DIR) -> str:
+    """The expected output cost before sending, by both official methods, with sources and date.
+
+    For settings that cannot be sent (``problems``), why not instead: no estimate for a request the
+    playground would refuse, so an invalid quality or size never reads as a price that is not found.
+    """
+    found = problems(s, samples_dir)
+    if found:
+        return wrap("No estimate: " + " ".join(found), indent="    ")
     est = pricing.estimate(s.model, s.quality, s.size, images=s.n)
     record = registry.get(s.model)
     tokens = (f" ({est.output_tokens} output tokens)" if est.output_tokens is not None
@@ -390,7 +395,7 @@ class Playground:
         return problems(self._with(changes), self.samples_dir)
 
     def preview(self, **changes: Any) -> str:
-        return preview_text(self._with(changes))
+        return preview_text(self._with(changes), self.samples_dir)
 
     def generate(self) -> Optional[Run]:
         """Send the current settings once. Returns the run, or None with the reason in ``status``."""
@@ -524,7 +529,7 @@ class Playground:
         s = self.settings
         found = problems(s, self.samples_dir)
         self._update_header()
-        self._preview.value = f"<pre>{html.escape(preview_text(s))}</pre>"
+        self._preview.value = f"<pre>{html.escape(preview_text(s, self.samples_dir))}</pre>"
         self._problems.value = "".join(f"<div style='color:#b00020'>⚠ {html.escape(p)}</div>" for p in found)
         self._button.disabled = bool(found)
         editing = s.kind == "edit"

@@ -153,6 +153,11 @@ def parse_size(size: object) -> Optional[tuple[int, int]]:
     return (int(match[1]), int(match[2])) if match else None
 
 
+# Request parameters whose rule is a capability field of another name.
+PARAM_FIELDS = {"background": "transparent_background", "quality": "qualities", "size": "sizes",
+                "output_format": "output_formats", "image": "max_input_images"}
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a model accepts. ``None`` in a field means the reference found no statement."""
@@ -203,6 +208,10 @@ class Capabilities:
     def source_of(self, name: str) -> Source:
         """The source of one capability field: its own where it has one, else the record's."""
         return self.field_sources.get(name, self.source)
+
+    def source_of_param(self, param: str) -> Source:
+        """The source of the rule on one request parameter (``"background"`` is ``transparent_background``)."""
+        return self.source_of(PARAM_FIELDS.get(param, param))
 
 
 @dataclass(frozen=True)
@@ -394,9 +403,21 @@ FLARE_25_OUTPUT_TOKENS = OutputTokenTable(
 )
 
 
-def _standard_capabilities(source: Source, *, input_fidelity, batch, transparent="yes") -> Capabilities:
+# What the SDK's parameter docs say of every GPT image model: the base source of the standard records,
+# so an error about a size, quality or format cites this, not a record's fidelity or Batch source.
+SRC_SDK_GENERATE_PARAMS = Source(
+    "[SDK] openai 3.57.0, openai/types/image_generate_params.py: quality low, medium, high, auto and sizes "
+    "1024x1024, 1536x1024, 1024x1536 for the GPT image models; output_format png, webp, jpeg"
+)
+
+
+def _standard_capabilities(source: Source, *, input_fidelity, batch, transparent="yes",
+                           field_sources: Optional[Mapping[str, Source]] = None) -> Capabilities:
+    """A GPT image model of the 1.x generation: standard sizes, qualities and formats (``source``), plus
+    its own fidelity, Batch and transparency facts, each with its own source in ``field_sources``."""
     return Capabilities(
         source=source,
+        field_sources=dict(field_sources or {}),
         sizes=SIZES_WITH_AUTO,
         arbitrary_sizes=False,
         qualities=GPT_IMAGE_QUALITIES,
@@ -433,12 +454,14 @@ def _half(prices: TokenPrices, source: Source) -> TokenPrices:
 
 
 _MINI_CAPS = _standard_capabilities(
-    Source(
-        "[SDK] image_edit_params.py:71-77 (input_fidelity: mini supports only low); [OAI] mini page "
-        "(Batch supported); [OAI] guide 1.5-era (transparency)",
-    ),
+    SRC_SDK_GENERATE_PARAMS,
     input_fidelity=("low",),
     batch=True,
+    field_sources={
+        "input_fidelity": Source("[SDK] image_edit_params.py:71-77 (input_fidelity: mini supports only low)"),
+        "batch": Source("[OAI] mini page (Batch supported)"),
+        "transparent_background": Source("[OAI] guide 1.5-era (transparency)"),
+    },
 )
 
 _FLARE_25 = Capabilities(
@@ -479,17 +502,18 @@ _GEN_26 = Capabilities(
     },
 )
 _GPT_IMAGE_2_CAPS = Capabilities(
-    source=Source(
-        "[SDK] image_edit_params.py:71-77 (omit input_fidelity), image_generate_params.py (arbitrary sizes, "
-        "transparency in preview); [OAI] gpt-image-2 model page (Batch supported)"
-    ),
+    source=Source("[SDK] image_generate_params.py (qualities, formats, arbitrary sizes)"),
     sizes=SIZES_WITH_AUTO, arbitrary_sizes=True, qualities=GPT_IMAGE_QUALITIES, output_formats=RASTER_FORMATS,
     transparent_background="no", input_fidelity=(), masks=True, streaming=True, batch=True,
     responses_top_level=False, image_tool_model=True, size_rule=ARBITRARY_SIZE_RULE,
-    field_sources={"transparent_background": Source(
-        '[3P] apiyi (2026-10-15): switched off 2026-09-30; background="transparent" now returns 400 '
-        '"Transparent background is not supported for this model." (the SDK docstring still says preview)',
-        "https://docs.apiyi.com/en/live/2026-10/gpt-image-2-transparent-shutdown.md", "2026-11-29")},
+    field_sources={
+        "input_fidelity": Source("[SDK] image_edit_params.py:71-77 (omit input_fidelity)"),
+        "batch": Source("[OAI] gpt-image-2 model page (Batch supported)"),
+        "transparent_background": Source(
+            '[3P] apiyi (2026-10-15): switched off 2026-09-30; background="transparent" now returns 400 '
+            '"Transparent background is not supported for this model." (the SDK docstring still says preview)',
+            "https://docs.apiyi.com/en/live/2026-10/gpt-image-2-transparent-shutdown.md", "2026-11-29"),
+    },
 )
 
 _SUCCESSORS_26 = ("gpt-image-2.6-flare", "gpt-image-2.6-sunburst")
@@ -538,9 +562,13 @@ def _build() -> dict[str, ModelRecord]:
             description="The previous image generation model, with better instruction following.",
             lifecycle=_deprecated_dec_1(),
             capabilities=_standard_capabilities(
-                Source("[SDK] image_edit_params.py:71-77 (input_fidelity high and low); [OAI] 1.5 page (Batch)"),
+                SRC_SDK_GENERATE_PARAMS,
                 input_fidelity=("high", "low"),
                 batch=True,
+                field_sources={
+                    "input_fidelity": Source("[SDK] image_edit_params.py:71-77 (input_fidelity high and low)"),
+                    "batch": Source("[OAI] 1.5 page (Batch)"),
+                },
             ),
             token_prices=_ONE_FIVE_TOKENS,
             per_image_prices=PerImagePrices(

@@ -235,7 +235,7 @@ def _check_size(size: Any, caps: registry.Capabilities, model: str) -> None:
         raise ToolSpecError(f"{model} does not support size={size!r}; it supports: {listed}.")
     problem = caps.size_problem(size)
     if problem is not None:
-        source = caps.size_rule.source if caps.size_rule else caps.source
+        source = caps.size_rule.source if caps.size_rule else caps.source_of("sizes")
         raise ToolSpecError(f"{model}: {problem} (source: {source.citation})")
 
 
@@ -246,7 +246,7 @@ def _check_fidelity(value: Any, caps: registry.Capabilities, model: str) -> None
         raise ToolSpecError(f"{model} takes no input_fidelity parameter: leave it out.")
     if value not in caps.input_fidelity:
         raise ToolSpecError(f"{model} supports input_fidelity {', '.join(caps.input_fidelity)} only, "
-                            f"not {value!r} ({caps.source.citation}).")
+                            f"not {value!r} ({caps.source_of('input_fidelity').citation}).")
 
 
 def data_url(image: ImageSource) -> str:

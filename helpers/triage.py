@@ -219,12 +219,13 @@ def _allowed_values(model: Optional[str], param: Optional[str]) -> Optional[str]
     field = {"size": "sizes", "quality": "qualities", "output_format": "output_formats",
              "input_fidelity": "input_fidelity"}.get(param)
     if field is not None:
-        return f"{model} accepts {param}: {registry.fmt(getattr(caps, field))} (source: {caps.source})."
+        return f"{model} accepts {param}: {registry.fmt(getattr(caps, field))} (source: {caps.source_of(field)})."
     if param == "background":
-        return (f"{model} transparent background: {registry.fmt(caps.transparent_background)}; a transparent "
-                f"background needs output_format png or webp (source: {SRC_PARAMS}).")
+        return (f"{model} transparent background: {registry.fmt(caps.transparent_background)} "
+                f"(source: {caps.source_of('transparent_background')}); a transparent background needs "
+                f"output_format png or webp (source: {SRC_PARAMS}).")
     if param == "n":
-        return f"{model} accepts n from {caps.n_range[0]} to {caps.n_range[1]} (source: {caps.source})."
+        return f"{model} accepts n from {caps.n_range[0]} to {caps.n_range[1]} (source: {caps.source_of('n_range')})."
     if param == "partial_images":
         low, high = caps.partial_images_range
         return f"{model} accepts partial_images from {low} to {high}, with stream=True (source: {SRC_PARAMS})."

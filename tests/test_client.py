@@ -66,7 +66,9 @@ def test_offline_mode_falls_back_to_the_simulator_with_a_visible_warning(recordi
     offline = client_module.make_client("lesson", mode="offline", quiet=True)
     result = generate(offline, prompt="Draw a boat")
     assert result.data[0].b64_json
-    assert "SIMULATED, NOT RECORDED" in capsys.readouterr().err
+    warning = capsys.readouterr().err
+    assert "SIMULATED, NOT RECORDED" in warning
+    assert max(len(line) for line in warning.splitlines()) <= LINE_WIDTH
 
 
 def test_offline_fallback_continues_a_recorded_conversation(recordings, monkeypatch):

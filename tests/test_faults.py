@@ -420,6 +420,31 @@ def test_bad_input_a_request_the_registry_knows_is_refused_stops_before_sending(
     assert live.sent == 0
 
 
+# The refused parameter's own source, and text that source is not about (another field's).
+REFUSAL_SOURCES = {"unknown quality": ("quality", "input_fidelity"), "size not offered": ("size", "Batch"),
+                   "transparent jpeg": ("background", "Batch")}
+
+
+@pytest.mark.parametrize("case", REFUSAL_SOURCES)
+def test_bad_input_a_refusal_cites_the_source_of_the_refused_parameter_only(live, case):
+    param, unrelated = REFUSAL_SOURCES[case]
+    params = {"model": MINI, "prompt": "p", "quality": "low", "size": "1024x1024", **BAD_PARAMETERS[case]}
+    with pytest.raises(openai.BadRequestError) as refused:
+        live_client().images.generate(**params)
+    message = refused.value.body["message"]
+    assert f"Source: {registry.get(MINI).capabilities.source_of_param(param)}." in message
+    assert unrelated not in message.split("Source:", 1)[1]
+
+
+def test_fault_a_format_the_registry_offers_is_sent_though_the_simulator_cannot_draw_it(live):
+    flare = "gpt-image-2.6-flare"
+    assert "gif" in registry.on(flare, registry.as_of_day()).record.capabilities.output_formats
+    with pytest.raises(openai.BadRequestError, match="simulator renders") as answered:
+        live_client().images.generate(model=flare, prompt="p", quality="low", size="1024x1024", output_format="gif")
+    assert transport.NOT_SENT_HEADER not in answered.value.response.headers
+    assert live.sent == 1
+
+
 def test_fault_the_learner_can_override_the_registry_for_one_call(live):
     client = live_client()
     with pytest.raises(openai.BadRequestError):  # the simulator refuses it too, but it was sent

@@ -155,6 +155,14 @@ def test_the_preview_says_not_found_where_the_registry_has_no_table():
     assert text.count(registry.NOT_FOUND) >= 2
 
 
+@pytest.mark.parametrize("changes", [dict(quality="ultra"), dict(size="999x999"), dict(n=50)])
+def test_the_preview_of_settings_that_cannot_be_sent_says_why_instead_of_a_price(changes):
+    text = pg.preview_text(settings(**{"quality": "low", **changes}))
+    assert text.startswith("No estimate: ")
+    assert str(next(iter(changes.values()))) in text
+    assert registry.NOT_FOUND not in text and "$" not in text
+
+
 # --- the widget over a client ----------------------------------------------------------------
 
 def test_invalid_settings_send_nothing_and_disable_the_button(playground, sent):

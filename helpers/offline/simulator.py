@@ -229,6 +229,18 @@ def _check_input_fidelity(value: Any, caps: registry.Capabilities, model: str, r
     return value
 
 
+def rendered(req: ImageRequest) -> ImageRequest:
+    """``req`` if the simulator can draw its output format; else the simulator's own 400.
+
+    Not an API rule (the registry's formats are checked in ``check_image_request``, which the live
+    pre-send check shares): only the simulator's pictures are limited to png, webp and jpeg.
+    """
+    if req.output_format not in RENDERED_FORMATS:
+        raise bad_value("output_format", f"The simulator renders {', '.join(RENDERED_FORMATS)} only, "
+                                         f"not {req.output_format}.")
+    return req
+
+
 def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Optional[str] = None,
                         stream: bool = False, day: Optional[dt.date] = None) -> ImageRequest:
     """Validate Images API parameters (route "generate" or "edit") or the tool's ("tool") against the registry.
@@ -257,8 +269,6 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
     width, height = _check_size(fields.get("size"), caps, model, "tools" if tool else "size")
     quality = _choice(fields, "quality", "auto", SDK_QUALITIES, caps.qualities, model)
     output_format = _choice(fields, "output_format", "png", SDK_FORMATS, caps.output_formats, model)
-    if output_format not in RENDERED_FORMATS:
-        raise bad_value("output_format", f"The simulator renders {', '.join(RENDERED_FORMATS)} only, not {output_format}.")
     background = _choice(fields, "background", "auto", SDK_BACKGROUNDS, None, model)
     if background == "transparent":
         if output_format not in ("png", "webp"):
@@ -497,7 +507,7 @@ class Simulator:
     # --- Images API ---
 
     def _generate(self, body: dict, seed: str) -> dict | tuple:
-        req = check_image_request(body, route="generate", day=self.day)
+        req = rendered(check_image_request(body, route="generate", day=self.day))
         self._take_slots(req.n)
 
         def render(variant: int) -> bytes:
@@ -540,7 +550,7 @@ class Simulator:
 
     def _edit_images(self, fields: Mapping[str, Any], inputs: list[bytes], mask: Optional[bytes], markup: bool,
                      seed: str) -> dict | tuple:
-        req = check_image_request(fields, route="edit", day=self.day)
+        req = rendered(check_image_request(fields, route="edit", day=self.day))
         caps = registry.get(req.model).capabilities
         images = _check_inputs(inputs, caps, "image")
         if mask is not None:
@@ -591,7 +601,7 @@ class Simulator:
             raise bad_value("tools", "The simulator answers Responses requests that include an image_generation tool.")
         stream = body.get("stream") is True
         prompt, inputs = self._context(body)
-        req = check_image_request(tool, route="tool", prompt=prompt, stream=stream, day=self.day)
+        req = rendered(check_image_request(tool, route="tool", prompt=prompt, stream=stream, day=self.day))
         caps = registry.get(req.model).capabilities
         action = tool.get("action") or "auto"
         if action not in ("generate", "edit", "auto"):

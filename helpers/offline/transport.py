@@ -22,6 +22,7 @@ import httpx2
 
 from .. import budget as budget_module
 from .. import edits, registry
+from ..wrapping import wrap
 from ..writes import scrub_bytes, scrub_text
 from . import recording as rec
 from . import errors as simulator_errors
@@ -177,7 +178,7 @@ class ReplayTransport(_AnswersFromMemory):
                 raise
             warning = (f"SIMULATED, NOT RECORDED: {request.method} {request.url.path} is not in "
                        f"{self.recording.path.name}; the kit's offline simulator drew this answer.")
-            self.warn(warning)
+            self.warn(wrap(warning))  # the header below keeps it on one line, as headers must be
             stored = self.fallback.answer(request)
             # Code that shows no stderr (a widget's button) reads the same warning from the answer.
             stored = rec.StoredResponse(stored.status, {**stored.headers, NOT_RECORDED_HEADER: warning},
@@ -567,7 +568,7 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         record = registry.MODELS.get(model) if isinstance(model, str) else None
         caps = record.capabilities if record else None
         param = error.get("param")
-        source = caps.source_of(param) if caps and param else (caps.source if caps else registry.SRC_SDK_EDIT_PARAMS)
+        source = caps.source_of_param(param) if caps and param else (caps.source if caps else registry.SRC_SDK_EDIT_PARAMS)
         message = error["message"].removeprefix(simulator_errors.SIMULATED)
         return RequestRefused(
             f"Not sent: the registry says the API refuses this request ({param or 'request'}: {message}). "
