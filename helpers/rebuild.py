@@ -95,6 +95,23 @@ COPY_ADVICE = ("The rebuild command re-records a lesson's recording (notebooks/r
                "git checkout notebooks/<lesson>.ipynb")
 
 
+def why_not_a_lesson(path: Path) -> Optional[str]:
+    """None for one of the kit's lesson sources; else why the rebuild command refuses ``path``, and what to do.
+
+    A track's executed copy names its source and ``--track``; a learner's copy gets ``COPY_ADVICE``.
+    """
+    try:
+        require_lesson(path)
+        return None
+    except NotALesson as refusal:
+        resolved = path.resolve()
+        for track in tracks.TRACKS.values():
+            if not track.is_primary and resolved in {track.notebook_for(p).resolve() for p in tracks.source_lessons()}:
+                return (f"{path} is the {track.name} track's copy of a lesson, rebuilt from the lesson's source: "
+                        f"python -m helpers.rebuild notebooks/{resolved.name} --track {track.name}")
+        return str(refusal) if not resolved.exists() else f"{refusal}\n{COPY_ADVICE}"
+
+
 def record_and_promote(lesson: str, record, recordings_dir: Optional[Path] = None) -> Path:
     """Hold the lesson's writer lock, call ``record(env)`` (it writes ``<lesson>.new.json``; ``env``
     carries the lock's token for the recording process), then promote the result atomically.
@@ -189,10 +206,9 @@ def main(argv: list[str] | None = None) -> None:
         refresh_generated_docs()
         return
     for path in args.notebooks:
-        try:
-            require_lesson(path)
-        except NotALesson as refusal:
-            parser.exit(2, f"cannot rebuild: {refusal}\n{COPY_ADVICE}\n")
+        refusal = why_not_a_lesson(Path(path))
+        if refusal is not None:
+            parser.exit(2, f"cannot rebuild: {refusal}\n")
     for path in args.notebooks:
         rebuild(path, args.source, args.track)
 

@@ -102,6 +102,22 @@ def test_rebuilding_a_copy_says_why_not_and_writes_nothing(tmp_path, monkeypatch
     assert {p: p.stat().st_mtime_ns for p in [*RECORDINGS_DIR.iterdir(), *folder.iterdir()]} == before
 
 
+def test_rebuilding_a_tracks_copy_names_its_source_and_track(capsys):
+    copy = tracks.get(tracks.SUCCESSOR).notebook_for(ROOT / "notebooks" / "01_generate.ipynb")
+    with pytest.raises(SystemExit) as refused:
+        rebuild.main([str(copy)])
+    assert refused.value.code == 2
+    message = capsys.readouterr().err
+    assert "python -m helpers.rebuild notebooks/01_generate.ipynb --track successor" in message
+    assert rebuild.COPY_ADVICE not in message
+
+
+def test_rebuilding_a_notebook_that_does_not_exist_says_only_that(tmp_path):
+    missing = tmp_path / "nothere.ipynb"
+    assert rebuild.why_not_a_lesson(missing) == f"{missing} does not exist."
+    assert rebuild.why_not_a_lesson(ROOT / "notebooks" / "01_generate.ipynb") is None
+
+
 def test_a_failed_rebuild_leaves_no_unfinished_recording(monkeypatch, tmp_path):
     monkeypatch.setattr(rebuild, "RECORDINGS_DIR", tmp_path)
     lesson = lessons.lesson_paths()[1]
