@@ -1004,11 +1004,14 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     from its shutdown date on its budget-lane successor (the first served successor; see
     ``SUCCESSOR_CHOICE``). On the kit's successor track (helpers/tracks.py: ``COOKBOOK_TRACK`` or a kernel
     in ``notebooks/successor/``) it is that successor on every day. Raises UnknownModel for an override
-    the registry does not know.
+    the registry does not know, and ModelShutDown for one shut down on ``day`` (before any lesson cell
+    sends a request, in every mode).
     """
     override = env.get("COOKBOOK_IMAGE_MODEL", "").strip()
     if override:
-        get(override)
+        found = on(override, day or kit_day(env=env))
+        if not found.served:
+            raise ModelShutDown(found)
         return override
     return track_image_model(tracks.current(env).name, day or kit_day(env=env))
 

@@ -127,6 +127,14 @@ def test_lesson_model_follows_the_budget_lane_successor_after_shutdown(lessons_o
     assert registry.lesson_image_model(DAY_AFTER, env={"COOKBOOK_IMAGE_MODEL": "gpt-image-2"}) == "gpt-image-2"
 
 
+def test_an_override_naming_a_model_shut_down_that_day_is_refused_before_any_lesson_cell_runs():
+    assert registry.lesson_image_model(DAY_BEFORE, env={"COOKBOOK_IMAGE_MODEL": "gpt-image-1-mini"}) == "gpt-image-1-mini"
+    with pytest.raises(registry.ModelShutDown, match="gpt-image-1-mini was shut down on 2026-12-01"):
+        registry.lesson_image_model(DAY_AFTER, env={"COOKBOOK_IMAGE_MODEL": "gpt-image-1-mini"})
+    with pytest.raises(registry.ModelShutDown, match="gpt-image-1 was shut down on 2026-10-23"):
+        registry.lesson_image_model(DAY_BEFORE, env={"COOKBOOK_IMAGE_MODEL": "gpt-image-1"})
+
+
 def test_kit_day_is_today_live_and_the_as_of_date_offline():
     env = {"COOKBOOK_TODAY": "2026-12-02"}
     assert registry.kit_day("live", env) == DAY_AFTER

@@ -86,7 +86,7 @@ def test_rebuild_takes_lessons_or_all_and_only_source_lessons(capsys):
                  [str(SUCCESSOR.notebooks_dir / "01_generate.ipynb"), "--track", "successor"]):
         with pytest.raises(SystemExit):
             rebuild.main(argv)
-    assert "not one of the kit's lessons" in capsys.readouterr().err
+    assert "is the successor track's copy of a lesson" in capsys.readouterr().err
 
 
 def test_rebuild_all_rebuilds_both_tracks_then_the_generated_docs(monkeypatch):
