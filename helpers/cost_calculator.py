@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import textwrap
 from dataclasses import dataclass
 from typing import Optional
 
 from . import pricing, registry
 from .display import Chart
-from .wrapping import wrap
+from .wrapping import lines, wrap
 
 RETRY_STEP = 0.05
 MAX_RETRY_RATE = 0.9
@@ -124,9 +123,7 @@ def _not_found_line(unpriced: list[str]) -> str:
 def _title(text: str, notes: list[str]):
     import altair as alt
 
-    lines = [line for note in notes
-             for line in textwrap.wrap(note, SUBTITLE_WIDTH, break_on_hyphens=False, break_long_words=False)]
-    return alt.Title(text, subtitle=lines, anchor="start")
+    return alt.Title(text, subtitle=[line for note in notes for line in lines(note, SUBTITLE_WIDTH)], anchor="start")
 
 
 def _text(caption: str, table: pricing.Table) -> str:
@@ -156,12 +153,13 @@ def accepted_cost_chart(models: list[str], quality: str, size: str, *, model: Op
     """
     import altair as alt
 
-    points, unpriced, table_tags, token_tags, rows = [], [], {}, {}, []
+    points, unpriced, table_tags, token_tags, rows, per_attempt = [], [], {}, {}, [], {}
     for model_id in models:
         est = pricing.estimate(model_id, quality, size, batch=batch)
         if est.from_per_image_table is None:
             unpriced.append(model_id)
             continue
+        per_attempt[model_id] = est.from_per_image_table
         curves = [(TABLE_METHOD, est.from_per_image_table)]
         table_tags[model_id] = _table_tag(model_id, batch)
         if est.sources_disagree:
@@ -187,9 +185,8 @@ def accepted_cost_chart(models: list[str], quality: str, size: str, *, model: Op
                       "usd": round(level, USD_DIGITS)})
         marked.append(f"{model} at an assumed {acceptance:.0%} acceptance: {pricing.usd(level)} per accepted "
                       "image (filled point, dotted line)")
-        for model_id in models:
-            other = pricing.estimate(model_id, quality, size, batch=batch).from_per_image_table
-            if model_id == model or other is None:
+        for model_id, other in per_attempt.items():
+            if model_id == model:
                 continue
             needed = pricing.break_even_acceptance(other, versus_cost=price, versus_acceptance=acceptance)
             if needed is None:

@@ -38,7 +38,7 @@ from typing import Any, Optional
 
 from .. import registry
 from . import recording, wire
-from .errors import SIMULATED, bad_value, created_at, hex_id, json_body, reject
+from .errors import SIMULATED, bad_value, created_at, hex_id, json_body, multipart_parts, reject
 
 BATCH_ENDPOINTS = ("/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions",
                    "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos")
@@ -141,12 +141,7 @@ def file_bytes(owner: Any, file_id: Any, param: str) -> bytes:
 
 
 def _upload(store: _Store, content_type: str, body: bytes, seed: str, day=None) -> dict:
-    if not content_type.startswith("multipart/form-data"):
-        raise bad_value(None, "File uploads take a multipart/form-data body.", "invalid_content_type")
-    try:
-        parts = wire.parse_multipart(content_type, body)
-    except ValueError:
-        raise bad_value(None, "The multipart body could not be parsed.", "invalid_content_type") from None
+    parts = multipart_parts(content_type, body, not_multipart="File uploads take a multipart/form-data body.")
     purpose = wire.form_fields(parts).get("purpose")
     if purpose not in FILE_PURPOSES:
         raise bad_value("purpose", f"Invalid value: {purpose!r}. Supported values are: {', '.join(FILE_PURPOSES)}.")

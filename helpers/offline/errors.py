@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
 from .. import registry
+from . import wire
 
 SIMULATED = "(simulated) "
 
@@ -259,6 +260,17 @@ def reject(kind: str, **kw: Any) -> Rejected:
 
 def bad_value(param: Optional[str], message: str, code: str = "invalid_value") -> Rejected:
     return reject("invalid_value", param=param, message=message, code=code)
+
+
+def multipart_parts(content_type: str, body: bytes, *, not_multipart: str) -> list[wire.Part]:
+    """The parts of a multipart/form-data body; raises Rejected (400 ``invalid_content_type``) with
+    ``not_multipart`` for another content type, or when the body cannot be parsed."""
+    if not content_type.startswith("multipart/form-data"):
+        raise bad_value(None, not_multipart, "invalid_content_type")
+    try:
+        return wire.parse_multipart(content_type, body)
+    except ValueError:
+        raise bad_value(None, "The multipart body could not be parsed.", "invalid_content_type") from None
 
 
 

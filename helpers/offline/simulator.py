@@ -42,7 +42,8 @@ from openai.types.shared.chat_model import ChatModel
 
 from .. import imaging, pricing, registry
 from . import batches, rendering, wire
-from .errors import Rejected, SimulatedResponse, bad_value, created_at, hex_id, json_body, reject
+from .errors import (Rejected, SimulatedResponse, bad_value, created_at, hex_id, json_body, multipart_parts,
+                     reject)
 
 # --- token counts ----------------------------------------------------------------------------
 
@@ -517,12 +518,8 @@ class Simulator:
                               self.day)
 
     def _edit(self, content_type: str, body: bytes, seed: str) -> dict | tuple:
-        if not content_type.startswith("multipart/form-data"):
-            raise bad_value(None, "Image edits take a multipart/form-data or JSON body.", "invalid_content_type")
-        try:
-            parts = wire.parse_multipart(content_type, body)
-        except ValueError:
-            raise bad_value(None, "The multipart body could not be parsed.", "invalid_content_type") from None
+        parts = multipart_parts(content_type, body,
+                                not_multipart="Image edits take a multipart/form-data or JSON body.")
         for part in parts:
             if part.is_file and part.name not in ("image", "image[]", "mask", "markup"):
                 raise reject("unknown_parameter", param=part.name)
