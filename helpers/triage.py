@@ -216,9 +216,8 @@ def _allowed_values(model: Optional[str], param: Optional[str]) -> Optional[str]
     caps = record.capabilities if record else None
     if caps is None or param is None:
         return None
-    field = {"size": "sizes", "quality": "qualities", "output_format": "output_formats",
-             "input_fidelity": "input_fidelity"}.get(param)
-    if field is not None:
+    if param in ("size", "quality", "output_format", "input_fidelity"):
+        field = registry.PARAM_FIELDS.get(param, param)
         return f"{model} accepts {param}: {registry.fmt(getattr(caps, field))} (source: {caps.source_of(field)})."
     if param == "background":
         return (f"{model} transparent background: {registry.fmt(caps.transparent_background)} "
