@@ -1,6 +1,6 @@
 """Test-suite setup shared by the unit tests and nbval: strict replay, no key, no network.
 
-nbval collects notebooks, and only the kit's lessons (helpers/lessons.py) on both tracks: a learner's copy, in
+nbval collects notebooks, and only the kit's lessons (helpers/lessons.py) on the tracks of the kit's day: a learner's copy, in
 my_work/ or next to a lesson, is theirs to change and never part of the suite's result. A notebook
 named on the command line is still collected (pytest does not ask this hook about those).
 """
@@ -42,9 +42,9 @@ def pytest_unconfigure(config):
 def pytest_ignore_collect(collection_path: Path, config):
     # Imported here, not at the top: under xdist only the workers collect, and importing helpers (the
     # SDK with it) would add most of a second to the controller's start before any worker starts.
-    from helpers import lessons, tracks
+    from helpers import lessons, registry, tracks
 
-    executed = {path.resolve() for path in tracks.executed_lessons()}
+    executed = {path.resolve() for path in tracks.executed_lessons(registry.lesson_tracks(registry.as_of_day()))}
     if collection_path.suffix == ".ipynb" and collection_path.resolve() not in executed:
         return True
     if collection_path == lessons.LEARNER_DIR:

@@ -55,9 +55,9 @@ INPUT_IMAGE_TOKENS_BOUND = 4 * (85 + 170 * 8)
 def _counts_at_1024(quality: Optional[str]) -> list[int]:
     counts = []
     for record in registry.MODELS.values():
-        if record.output_tokens is not None:
-            counts += [t for (q, size), t in record.output_tokens.tokens.items()
-                       if size == "1024x1024" and quality in (None, q)]
+        for table in (record.output_tokens, record.estimated_output_tokens):
+            if table is not None:
+                counts += [t for (q, size), t in table.tokens.items() if size == "1024x1024" and quality in (None, q)]
         rate = record.token_prices.image_out if record.token_prices else None
         if record.per_image_prices is not None and rate:
             counts += [math.ceil(usd * 1_000_000 / rate) for (q, size), usd in record.per_image_prices.usd.items()
@@ -66,8 +66,11 @@ def _counts_at_1024(quality: Optional[str]) -> list[int]:
 
 
 def output_tokens_bound_per_megapixel(quality: str) -> int:
-    """Stated bound on image output tokens per 1024x1024 image at ``quality`` (see the comment above)."""
-    return max(_counts_at_1024(quality) or _counts_at_1024(None))
+    """Stated bound on image output tokens per 1024x1024 image at ``quality`` (see the comment above).
+
+    "auto" (or an omitted quality) lets the model pick any level, so it takes the largest count of any quality.
+    """
+    return max((_counts_at_1024(quality) if quality != "auto" else []) or _counts_at_1024(None))
 # The size the bound assumes for size="auto" or an omitted size: the largest standard size.
 AUTO_SIZE_FOR_BOUND = (1536, 1024)
 # Output tokens of a mainline (text) model in a Responses call when the request sets no
@@ -167,16 +170,22 @@ def _image_output(model: str, params: dict, what: str, *, batch: bool) -> _Part:
         return _Part(None, f"{what} with {model!r}, which the registry does not know")
     est = pricing.estimate(model, quality, size, images=images, partial_images=partials, batch=batch)
     detail = f"{what}: {images} x {model} {quality} {size}" + (f" + {partials} partial(s)" if partials else "")
-    if est.upper is not None:
+    if est.upper is not None and not est.tokens_reported:
         return _Part(est.upper, detail + (f" ({est.assumption})" if est.assumption else ""))
     rates = pricing.token_rates(model, batch=batch)
     if rates is None or rates.image_out is None:
         return _Part(None, f"{detail}: image output price {registry.NOT_FOUND} in the registry")
     per_megapixel = output_tokens_bound_per_megapixel(quality)
     tokens = images * (math.ceil(per_megapixel * _area_factor(size)) + partials * pricing.PARTIAL_IMAGE_TOKENS)
-    return _Part(tokens * rates.image_out / pricing.PER_MILLION,
-                 f"{detail} (output tokens not documented: conservative bound of {tokens:,} tokens, the registry's "
-                 f"largest {quality} count, {per_megapixel:,} per 1024x1024, scaled by area)", bounded=True)
+    bound = tokens * rates.image_out / pricing.PER_MILLION
+    if est.upper is not None and est.upper >= bound:
+        # A third party's count (or an estimate from one) above the registry-wide bound: the higher figure.
+        return _Part(est.upper, f"{detail} (output tokens not documented: {est.output_tokens:,} tokens, the "
+                                f"registry's {est.tokens_source.tag} figure for the model, above its conservative "
+                                "bound)", bounded=True)
+    return _Part(bound, f"{detail} (output tokens not documented: conservative bound of {tokens:,} tokens, the "
+                        f"registry's largest {quality} count, {per_megapixel:,} per 1024x1024, scaled by area)",
+                 bounded=True)
 
 
 def _per_million(tokens: int, rate: Optional[float]) -> Optional[float]:

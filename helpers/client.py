@@ -211,7 +211,9 @@ def _wiring(lesson: str, mode: Optional[str], simulator: Optional[Simulator], sc
         inner: Any = transport.ReplayTransport(
             replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
     elif setup.mode == "record" and setup.record_from == "simulator":
-        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator or Simulator(), scenario=scenario),
+        # A lesson's recording describes the kit's day (the registry's as-of date), whatever today is.
+        simulator = simulator or Simulator(day=registry.kit_day(setup.mode))
+        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator, scenario=scenario),
                                              recording.open_for_recording(setup.new_recording_path),
                                              recording.SIMULATOR, scenario=scenario)
     else:

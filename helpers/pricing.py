@@ -63,6 +63,15 @@ class Estimate:
     from_token_table: Optional[float]
     from_per_image_table: Optional[float]
     assumption: str = ""
+    # Where ``output_tokens`` comes from: the model's documented table, a [3P] measurement or a [derived]
+    # conservative estimate (``output_tokens_source``); None when no count is known.
+    tokens_source: Optional[registry.Source] = None
+
+    @property
+    def tokens_reported(self) -> bool:
+        """True when the token count rests on a third party's measurement or an estimate from one, not on
+        an official table: shown as reported, and the spending cap still takes its own bound if higher."""
+        return self.tokens_source is not None and self.tokens_source.tag in ("[3P]", "[derived]")
 
     @property
     def sources_disagree(self) -> bool:
@@ -148,14 +157,30 @@ def _priced_quality(quality: str) -> tuple[str, str]:
     return quality, ""
 
 
+def output_tokens_source(model_id: str, quality: str, size: str) -> Optional[tuple[int, registry.OutputTokenTable]]:
+    """(tokens per image, the table they come from) for one image of ``model_id``, or None.
+
+    In order: the model's output-token table; counts someone measured for it ([3P]); its conservative
+    [derived] estimate (``ModelRecord.estimated_output_tokens``, where only third-party evidence exists).
+    An exact ``quality`` entry wins (the estimate has one for an omitted quality, "auto"); otherwise
+    "auto" is looked up as "high" and size "auto" as the largest standard size.
+    """
+    record = registry.get(model_id)
+    tables = [t for t in (record.output_tokens, record.measured_output_tokens, record.estimated_output_tokens) if t]
+    for key in ((quality, size), (_priced_quality(quality)[0], _priced_size(size)[0])):
+        for table in tables:
+            if key in table.tokens:
+                return table.tokens[key], table
+    return None
+
+
 def output_tokens(model_id: str, quality: str, size: str, *, images: int = 1, partial_images: int = 0) -> Optional[int]:
-    """Documented output tokens for a request, partial images included (100 each)."""
-    table = registry.get(model_id).output_tokens
-    if table is None:
+    """Output tokens for a request, partial images included (100 each), from ``output_tokens_source``; None
+    when the registry has no count for that quality and size."""
+    found = output_tokens_source(model_id, quality, size)
+    if found is None:
         return None
-    per_image = table.tokens.get((_priced_quality(quality)[0], _priced_size(size)[0]))
-    if per_image is None:
-        return None
+    per_image, table = found
     return images * (per_image + partial_images * table.partial_image_tokens)
 
 
@@ -190,6 +215,9 @@ def estimate(model_id: str, quality: str, size: str, *, images: int = 1, partial
              batch: bool = False) -> Estimate:
     """Output cost of a request before it is sent (input tokens are extra and small for text)."""
     notes = [n for n in (_priced_quality(quality)[1], _priced_size(size)[1]) if n]
+    found = output_tokens_source(model_id, quality, size)
+    if found is not None and (quality, size) in found[1].tokens:
+        notes = []  # the count is for exactly this quality and size
     tokens = output_tokens(model_id, quality, size, images=images, partial_images=partial_images)
     rates = token_rates(model_id, batch=batch)
     from_tokens = None
@@ -210,7 +238,8 @@ def estimate(model_id: str, quality: str, size: str, *, images: int = 1, partial
     if batch and _batch_support(model_id) is False:
         notes.append("Batch is not supported for this model")
         from_tokens = from_table = None
-    return Estimate(model_id, quality, size, images, tokens, from_tokens, from_table, "; ".join(notes))
+    return Estimate(model_id, quality, size, images, tokens, from_tokens, from_table, "; ".join(notes),
+                    found[1].source if found else None)
 
 
 def sources_verdict(model_id: str, quality: str, size: str) -> str:

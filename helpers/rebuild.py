@@ -19,7 +19,7 @@ A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks 
 4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout.
 
 ``--all`` then refreshes what is generated from the lessons, their recordings and the registry, so a change
-of ``registry.LESSON_IMAGE_MODEL`` needs no other edit: the instructor guide's agenda and cost blocks
+of the lessons' model (``registry.lane_model``) needs no other edit: the instructor guide's agenda and cost blocks
 (``scripts/agenda.py --write``, ``scripts/kit_costs.py --write``) and the README's model table.
 
 Only the kit's lessons (helpers/lessons.py) can be rebuilt: a learner's copy records into its
@@ -173,6 +173,19 @@ def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
           f"({final.stat().st_size:,} bytes)" if final.exists() else f"done: {target} (no API calls)")
 
 
+def retire_inactive_tracks(active: list[tracks.Track]) -> None:
+    """Remove the executed copies and recordings of every track the kit's day no longer has (git history
+    keeps them): a successor track ends when its model becomes the lessons' model."""
+    for track in tracks.TRACKS.values():
+        if track in active or track.is_primary:
+            continue
+        for lesson in track.lessons():
+            for path in (lesson, track.recordings_dir / f"{lesson.stem}.json"):
+                if path.exists():
+                    path.unlink()
+                    print(f"retired {path.relative_to(ROOT)}: the {track.name} track is not executed on the kit's day")
+
+
 def refresh_generated_docs() -> None:
     """Rewrite the instructor guide's agenda and cost blocks and the README's model table from the lessons,
     their recordings and the registry (each block only when its text changed)."""
@@ -195,14 +208,17 @@ def main(argv: list[str] | None = None) -> None:
                         help="where recorded answers come from (default: the offline simulator)")
     parser.add_argument("--track", choices=tuple(tracks.TRACKS), default=tracks.PRIMARY,
                         help="which executed track to rebuild (default: primary, in notebooks/)")
-    parser.add_argument("--all", action="store_true", help="every kit lesson on both tracks")
+    parser.add_argument("--all", action="store_true",
+                        help="every kit lesson on every track of the kit's day, then the generated docs")
     args = parser.parse_args(argv)
     if args.all == bool(args.notebooks):
         parser.error("name lesson notebooks, or pass --all (not both)")
     if args.all:
-        for track in tracks.TRACKS:
+        active = registry.lesson_tracks(registry.kit_day("record", {"COOKBOOK_RECORD_FROM": args.source}))
+        for track in active:
             for path in tracks.source_lessons():
-                rebuild(path, args.source, track)
+                rebuild(path, args.source, track.name)
+        retire_inactive_tracks(active)
         refresh_generated_docs()
         return
     for path in args.notebooks:

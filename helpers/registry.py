@@ -20,16 +20,16 @@ from typing import Mapping, Optional
 
 from . import tracks
 
-AS_OF = "2026-11-29"
-# The first fact set, kept for facts that were not re-checked in the 2026-11-29 refresh.
+AS_OF = "2026-12-02"
+# The first fact set, kept for facts that were not re-checked in the later refreshes (2026-11-29, 2026-12-02).
 FIRST_AS_OF = "2026-11-20"
 
 NOT_FOUND = "not found"
 
-# The image model every lesson is about. While it is served the lessons use it; from its shutdown
-# date on, ``lesson_image_model(day)`` follows its budget-lane successor (the first successor in its
-# lifecycle). COOKBOOK_IMAGE_MODEL overrides both.
-LESSON_IMAGE_MODEL = "gpt-image-1-mini"
+# The model the kit was built for: its budget lane. The lessons teach that lane as it is on the kit's
+# day: ``lane_model(day)`` starts here and follows each model's first-choice successor past its shutdown
+# date, so the next shutdown needs no code change. COOKBOOK_IMAGE_MODEL overrides it.
+LANE_ORIGIN = "gpt-image-1-mini"
 
 # The mainline model the Responses lessons put at the top level (image models cannot go there).
 LESSON_MAINLINE_MODEL = "gpt-5.5"
@@ -102,16 +102,17 @@ class Lifecycle:
 class SizeRule:
     """The rule for arbitrary ``WIDTHxHEIGHT`` sizes (pixels), with its source.
 
-    ``max_pixels`` is the pixel budget: the documented maximum resolution's area. Sizes with more
-    pixels than ``experimental_above`` are accepted but documented as experimental.
+    A size fits when both edges are multiples of ``multiple_of``, the long edge is at most
+    ``max_long_edge``, the long:short ratio is at most ``max_ratio`` and the area lies between
+    ``min_pixels`` and ``max_pixels`` (the pixel budget). There is no cap on the short edge on its own.
+    Sizes with more pixels than ``experimental_above`` are accepted but documented as experimental.
     """
 
     source: Source
     multiple_of: int
-    min_aspect: float  # width / height, lowest accepted
-    max_aspect: float
+    max_ratio: float  # long edge / short edge, highest accepted
     max_long_edge: int
-    max_short_edge: int
+    min_pixels: int
     max_pixels: int
     experimental_above: tuple[int, int]
 
@@ -122,13 +123,17 @@ class SizeRule:
             return f"Invalid size '{size}': width and height must be positive."
         if width % self.multiple_of or height % self.multiple_of:
             return f"Invalid size '{size}': width and height must both be divisible by {self.multiple_of}."
-        if not self.min_aspect <= width / height <= self.max_aspect:
-            return (f"Invalid size '{size}': the aspect ratio must be between 1:{round(1 / self.min_aspect)} and "
-                    f"{round(self.max_aspect)}:1.")
-        if max(width, height) > self.max_long_edge or min(width, height) > self.max_short_edge \
-                or width * height > self.max_pixels:
-            return (f"Invalid size '{size}': the maximum supported resolution is "
-                    f"{self.max_long_edge}x{self.max_short_edge} ({self.max_pixels:,} pixels).")
+        if max(width, height) / min(width, height) > self.max_ratio:
+            return (f"Invalid size '{size}': the long edge may be at most {round(self.max_ratio)} times the "
+                    "short edge.")
+        if max(width, height) > self.max_long_edge:
+            return f"Invalid size '{size}': the longest edge may be at most {self.max_long_edge} pixels."
+        if width * height < self.min_pixels:
+            return (f"Invalid size '{size}': the image must have at least {self.min_pixels:,} pixels "
+                    f"(this size has {width * height:,}).")
+        if width * height > self.max_pixels:
+            return (f"Invalid size '{size}': the image may have at most {self.max_pixels:,} pixels "
+                    f"(this size has {width * height:,}).")
         return None
 
     def experimental(self, width: int, height: int) -> bool:
@@ -137,14 +142,20 @@ class SizeRule:
 
 
 ARBITRARY_SIZE_RULE = SizeRule(
-    Source("[SDK] openai 3.57.0, openai/types/image_generate_params.py size docstring: \"Width and height must "
-           "both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions "
-           "above 2560x1440 are experimental, and the maximum supported resolution is 3840x2160.\" The pixel "
-           "budget is that maximum's area, 3840 x 2160 = 8,294,400 pixels [derived]; the model's other "
-           "\"current pixel and edge limits\": not found", as_of="2026-11-29"),
-    multiple_of=16, min_aspect=1 / 3, max_aspect=3.0, max_long_edge=3840, max_short_edge=2160,
-    max_pixels=3840 * 2160, experimental_above=(2560, 1440),
+    Source("[OAI] image generation guide (gpt-image-2 and the 2.5 family): edges multiples of 16, longest edge "
+           "at most 3840 px, long:short ratio at most 3:1, total pixels at least 655,360 and at most 8,294,400; "
+           "outputs above 2560x1440 are experimental. No short-edge cap: 2304x2304 to 2880x2880 were accepted "
+           "live ([3P] openclaw/openclaw PR #118476)",
+           "https://developers.openai.com/api/docs/guides/image-generation", "2026-12-02"),
+    multiple_of=16, max_ratio=3.0, max_long_edge=3840, min_pixels=655_360, max_pixels=8_294_400,
+    experimental_above=(2560, 1440),
 )
+# The 2.6 family: no official statement; third parties describe the same rule as 2.5's.
+SIZE_RULE_26 = replace(ARBITRARY_SIZE_RULE, source=Source(
+    "[3P] Comfy node, laozhang and Replicate's schema (medium confidence): gpt-image-2.6 follows the 2.5 size "
+    "rule, which the [OAI] image generation guide gives as edges multiples of 16, longest edge at most 3840 px, "
+    "long:short ratio at most 3:1, 655,360 to 8,294,400 pixels; the SDK's size docstring names only "
+    "gpt-image-2 and 2.5", "https://developers.openai.com/api/docs/guides/image-generation", "2026-12-02"))
 
 
 def parse_size(size: object) -> Optional[tuple[int, int]]:
@@ -275,6 +286,9 @@ class ModelRecord:
     snapshot_of: Optional[str] = None
     # Output tokens that someone measured (not a published table), at sizes the table lacks.
     measured_output_tokens: Optional[OutputTokenTable] = None
+    # A conservative [derived] estimate where only third-party evidence exists: estimates and the
+    # spending cap use it (labelled), never the simulator's usage as if it were a fact.
+    estimated_output_tokens: Optional[OutputTokenTable] = None
 
     def status_on(self, day: _dt.date) -> str:
         return self.lifecycle.status_on(day)
@@ -378,10 +392,12 @@ PRE_GPT_IMAGE_2_OUTPUT_TOKENS = OutputTokenTable(
 
 GPT_IMAGE_2_CALCULATOR_TOKENS = OutputTokenTable(
     Source(
-        "[3P] forum post reading the official calculator (only high quality, two sizes)",
-        "https://community.openai.com/t/livestream-starting-now-chatgpt-images-2-0/1379464?page=2",
+        "[OAI] the official calculator's default, low 1024x1024 = 196 output tokens (= $0.00588, the $0.006 "
+        "price; medium confidence); [3P] a forum post reading the same calculator at high quality: "
+        "1024x1024 = 7,024 and 1536x1024 = 5,488",
+        "https://community.openai.com/t/livestream-starting-now-chatgpt-images-2-0/1379464?page=2", "2026-12-02",
     ),
-    {("high", "1024x1024"): 7024, ("high", "1536x1024"): 5488},
+    {("low", "1024x1024"): 196, ("high", "1024x1024"): 7024, ("high", "1536x1024"): 5488},
 )
 
 
@@ -400,6 +416,25 @@ FLARE_25_OUTPUT_TOKENS = OutputTokenTable(
            "2026-11-29"),
     {("low", "1024x1024"): 196, ("medium", "1024x1024"): 439, ("high", "1024x1024"): 1756,
      ("xhigh", "1024x1024"): 3122, ("max", "1024x1024"): 7024},
+)
+
+
+# What gpt-image-2.6 costs: no official token table or calculator figure exists for either variant.
+GEN_26_MEASURED_TOKENS = OutputTokenTable(
+    Source("[3P] laozhang (2026-11-05, low-medium confidence), measured through official billing, variant not "
+           "stated: 1536x1024 low = 664, 1536x1024 high = 1,353, 3840x2160 high = about 3,337 output tokens",
+           as_of="2026-12-02"),
+    {("low", "1536x1024"): 664, ("high", "1536x1024"): 1353, ("high", "3840x2160"): 3337},
+)
+# Where only that measurement exists, estimates and the spending cap use the conservative end of it.
+GEN_26_ESTIMATED_TOKENS = OutputTokenTable(
+    Source("[derived] from [3P] laozhang (2026-11-05): 2.6 uses 3-4x the output tokens of 2.5 at low and medium "
+           "and about the same at high and above, so 4x gpt-image-2.5-flare's [3P] 1024x1024 counts at low "
+           "(784) and medium (1,756), and 2.5's own at high (1,756), xhigh (3,122) and max (7,024). Quality "
+           "omitted (auto): [3P] flare picks a level from the prompt and a detailed prompt used about 5,800 "
+           "tokens (about $0.17); always send quality", as_of="2026-12-02"),
+    {("low", "1024x1024"): 784, ("medium", "1024x1024"): 1756, ("high", "1024x1024"): 1756,
+     ("xhigh", "1024x1024"): 3122, ("max", "1024x1024"): 7024, ("auto", "1024x1024"): 5800},
 )
 
 
@@ -486,11 +521,17 @@ _GEN_26 = Capabilities(
         "(2026-11-05 to 2026-11-12) for qualities low..max, masks, streaming and transparency",
         as_of="2026-11-29",
     ),
-    sizes=STANDARD_SIZES, arbitrary_sizes=None, qualities=EXTENDED_QUALITIES,
+    sizes=STANDARD_SIZES, arbitrary_sizes=True, qualities=EXTENDED_QUALITIES,
     output_formats=RASTER_FORMATS + ("gif", "svg"),
     transparent_background="yes", input_fidelity=None, masks=True, streaming=True, batch=False,
-    responses_top_level=False, image_tool_model=True,
+    responses_top_level=False, image_tool_model=True, size_rule=SIZE_RULE_26,
     field_sources={
+        "sizes": SIZE_RULE_26.source,
+        "output_formats": Source(
+            "[SDK] openai 3.57.0, openai/types/image_generate_params.py: gif \"requires access to the GIF preview "
+            "for the selected model\" (no streaming, partial images, masks or custom compression; 2 to 16 "
+            "frames, default 9); svg requires n=1 (no streaming, partial images, prompt_rewriter or "
+            "output_compression; authoring tokens billed separately in svg_usage)", as_of="2026-12-02"),
         "batch": Source('[3P] AIHubMix on Qiita and dev.to (2026-11-05): "Batch, which 2.5 has and 2.6 does not"; '
                         "official pages show the v1/batch row without a support mark (low-medium confidence)",
                         as_of="2026-11-29"),
@@ -510,9 +551,11 @@ _GPT_IMAGE_2_CAPS = Capabilities(
         "input_fidelity": Source("[SDK] image_edit_params.py:71-77 (omit input_fidelity)"),
         "batch": Source("[OAI] gpt-image-2 model page (Batch supported)"),
         "transparent_background": Source(
-            '[3P] apiyi (2026-10-15): switched off 2026-09-30; background="transparent" now returns 400 '
-            '"Transparent background is not supported for this model." (the SDK docstring still says preview)',
-            "https://docs.apiyi.com/en/live/2026-10/gpt-image-2-transparent-shutdown.md", "2026-11-29"),
+            "[OAI] image generation guide (copy of 2026-07-27): gpt-image-2 \"doesn't currently support transparent "
+            "backgrounds\"; API reference (May 2026): it \"will return an error\" (medium-high confidence). [3P] "
+            'apiyi (2026-10-15): since 2026-09-30 background="transparent" returns 400 "Transparent background is '
+            'not supported for this model." The SDK 3.57 docstring\'s "preview" is the outlier',
+            "https://developers.openai.com/api/docs/guides/image-generation", "2026-12-02"),
     },
 )
 
@@ -666,6 +709,8 @@ def _build() -> dict[str, ModelRecord]:
             description="Generates and edits images from text and image inputs; the Responses tool's default.",
             lifecycle=_active(_page("gpt-image-2.6-sunburst", "released 2026-11-04 ([3P] apiyi)", "de-DE")),
             capabilities=_GEN_26,
+            measured_output_tokens=GEN_26_MEASURED_TOKENS,
+            estimated_output_tokens=GEN_26_ESTIMATED_TOKENS,
             token_prices=TokenPrices(
                 replace(_page("gpt-image-2.6-sunburst", "pricing (de-DE, ja-JP, pt-BR, ko-KR, es-419)", "de-DE"),
                         as_of="2026-11-29"),
@@ -678,6 +723,8 @@ def _build() -> dict[str, ModelRecord]:
             lifecycle=_active(Source("[SDK] image_model.py:15; [3P] apiyi / laozhang (released 2026-11-04); "
                                      "[OAI] deprecations page names it as a replacement", as_of="2026-11-29")),
             capabilities=_GEN_26,
+            measured_output_tokens=GEN_26_MEASURED_TOKENS,
+            estimated_output_tokens=GEN_26_ESTIMATED_TOKENS,
             token_prices=TokenPrices(
                 Source('[3P] apiyi and laozhang live notes (2026-11-05): "Text input, image input, and image output '
                        'remain $5 / $8 / $30 per 1M tokens"; official page not found; cached rates not found',
@@ -700,13 +747,19 @@ def _build() -> dict[str, ModelRecord]:
                 measured_output_tokens=base.measured_output_tokens,
             )
         )
-    for dalle in ("dall-e-2", "dall-e-3"):
+    for dalle, successor_source in (
+        ("dall-e-2", Source('[OAI] dall-e-2 model page: recommends gpt-image-2.5-sunburst', _MODEL_PAGE.format("dall-e-2"),
+                            "2026-12-02")),
+        ("dall-e-3", Source("[derived] by analogy with the dall-e-2 page (low confidence): the dall-e-3 page's own "
+                            "recommendation not found", as_of="2026-12-02")),
+    ):
         records.append(
             ModelRecord(
                 id=dalle, kind="image", description="Legacy DALL-E model.",
                 lifecycle=Lifecycle(
-                    source=SRC_SDK_IMAGE_MODEL, shutdown_date="2026-05-12",
-                    note='"Use a GPT image model instead." The variations endpoint is retired too.',
+                    source=SRC_SDK_IMAGE_MODEL, shutdown_date="2026-05-12", successors=("gpt-image-2.5-sunburst",),
+                    note=f'"Use a GPT image model instead." The variations endpoint is retired too. Successor: '
+                         f"{successor_source}",
                 ),
                 capabilities=None, token_prices=None,
             )
@@ -721,8 +774,18 @@ _GPT_55_TOKENS = TokenPrices(
            "Official pricing page: not found", as_of="2026-11-29"),
     text_in=5.00, text_cached_in=1.25, image_in=None, image_cached_in=None, image_out=None, text_out=30.00,
 )
-SRC_GPT5_SHUTDOWN = Source("[OAI] deprecations page: gpt-5 and o3 shut down 2026-12-11 (replacement gpt-6.1-sol)",
-                           _DEPRECATIONS, "2026-11-29")
+SRC_GPT5_SHUTDOWN = Source(
+    "[OAI] deprecations page: the gpt-5 family (notice 2026-06-11) shuts down 2026-12-11; replacements gpt-5 -> "
+    "gpt-6.1-sol, gpt-5-mini -> gpt-6.1-terra, gpt-5-nano -> gpt-6-luna (the nano row is cut off on the page; "
+    "[3P] for it, medium confidence). Conflict: OpenAI's email, quoted by three repositories, says the dated "
+    "snapshots are \"shut off on December 10, 2026\": treat 2026-12-10 as the last safe day",
+    _DEPRECATIONS, "2026-12-02")
+GPT5_NOTICE = "2026-06-11"
+
+
+def _gpt5_family(successor: str) -> Lifecycle:
+    return Lifecycle(source=SRC_GPT5_SHUTDOWN, deprecated_on=GPT5_NOTICE, shutdown_date="2026-12-11",
+                     successors=(successor,))
 
 
 SRC_SDK_CHAT_DEPRECATED = Source(
@@ -755,8 +818,6 @@ _MAINLINE_FAMILY: tuple[tuple[str, tuple[str, ...], Optional[str], tuple[str, ..
     ("gpt-5.2", ("gpt-5.2-2025-12-11",), None, ()),
     ("gpt-5.2-pro", ("gpt-5.2-pro-2025-12-11",), None, ()),
     ("gpt-5.1", ("gpt-5.1-2025-11-13",), "2027-04-01", ()),
-    ("gpt-5-mini", ("gpt-5-mini-2025-08-07",), "2026-12-11", ()),
-    ("gpt-5-nano", ("gpt-5-nano-2025-08-07",), "2026-12-11", ()),
 )
 
 
@@ -771,8 +832,7 @@ def _mainline_models() -> list[ModelRecord]:
         transparent_background=None, input_fidelity=None, masks=None, streaming=True, batch=None,
         responses_top_level=True, image_tool_model=False,
     )
-    gpt5 = Lifecycle(source=SRC_GPT5_SHUTDOWN, deprecated_on=SDK_NOTICE_BY, shutdown_date="2026-12-11",
-                     successors=("gpt-6.1-sol",))
+    gpt5 = _gpt5_family("gpt-6.1-sol")
     records = [
         ModelRecord(
             id="gpt-5.5", kind="mainline",
@@ -794,6 +854,13 @@ def _mainline_models() -> list[ModelRecord]:
             capabilities=caps, token_prices=None,
         ),
     ]
+    for alias, snapshot, successor in (("gpt-5-mini", "gpt-5-mini-2025-08-07", "gpt-6.1-terra"),
+                                       ("gpt-5-nano", "gpt-5-nano-2025-08-07", "gpt-6-luna")):
+        life = _gpt5_family(successor)
+        records += [ModelRecord(id=alias, kind="mainline", description="Mainline model of the gpt-5 family.",
+                                lifecycle=life, capabilities=caps, token_prices=None),
+                    ModelRecord(id=snapshot, kind="mainline", description=f"Dated snapshot of {alias}.",
+                                lifecycle=life, capabilities=caps, token_prices=None, snapshot_of=alias)]
     for alias, snapshots, shutdown, successors in _MAINLINE_FAMILY:
         life = (Lifecycle(source=SRC_SDK_CHAT_DEPRECATED, deprecated_on=SDK_NOTICE_BY, shutdown_date=shutdown,
                           successors=successors)
@@ -879,6 +946,14 @@ IMAGE_TOOL_DEFAULT_SOURCE = SRC_SDK_TOOL
 class UnknownModel(KeyError):
     def __str__(self) -> str:
         return f"{self.args[0]!r} is not in the kit's model registry (helpers/registry.py)."
+
+
+class NotAnImageModel(ValueError):
+    """COOKBOOK_IMAGE_MODEL names a model the registry knows, but not an image model."""
+
+    def __init__(self, model_id: str):
+        super().__init__(f"COOKBOOK_IMAGE_MODEL={model_id} is a mainline (text) model, not an image model: set it "
+                         "to an image model such as one of the registry's served image models, or unset it.")
 
 
 def get(model_id: str) -> ModelRecord:
@@ -997,37 +1072,69 @@ def served_image_models(day: _dt.date) -> list[ModelRecord]:
     return [m for m in image_models() if not m.snapshot_of and m.served_on(day)]
 
 
+def lane_model(day: _dt.date) -> str:
+    """The budget lane's model on ``day``: ``LANE_ORIGIN``, or, once that is shut down, its first-choice
+    successor (``SUCCESSOR_CHOICE`` says why), and so on past every shutdown up to ``day``.
+
+    The lane stops at a model with no successor listed, even if that one is shut down (the registry is
+    then out of date, and the lessons' pre-send checks say so).
+    """
+    model, seen = LANE_ORIGIN, {LANE_ORIGIN}
+    while not get(model).served_on(day):
+        successor = recommended_successor(model)
+        if successor is None or successor in seen or successor not in MODELS:
+            break
+        model, seen = successor, seen | {successor}
+    return model
+
+
+def successor_track_on(day: _dt.date) -> bool:
+    """True while the lane's model has an announced shutdown (it is "deprecated" on ``day``) and a
+    successor the registry knows: the days on which the kit also executes every lesson on that successor
+    (helpers/tracks.py), so learners can move before the shutdown."""
+    model = get(lane_model(day))
+    successor = recommended_successor(model.id)
+    return model.status_on(day) == DEPRECATED and successor is not None and successor in MODELS
+
+
+def lesson_tracks(day: _dt.date) -> list[tracks.Track]:
+    """The tracks the kit executes on ``day``: the primary one, plus the successor track while
+    ``successor_track_on(day)``."""
+    names = [tracks.PRIMARY] + ([tracks.SUCCESSOR] if successor_track_on(day) else [])
+    return [tracks.get(name) for name in names]
+
+
 def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = os.environ) -> str:
     """The image model the lessons use on ``day`` (default: ``kit_day()``, so live mode follows the calendar).
 
-    ``COOKBOOK_IMAGE_MODEL`` wins when set. Otherwise ``LESSON_IMAGE_MODEL`` while it is served, and
-    from its shutdown date on its budget-lane successor (the first served successor; see
-    ``SUCCESSOR_CHOICE``). On the kit's successor track (helpers/tracks.py: ``COOKBOOK_TRACK`` or a kernel
-    in ``notebooks/successor/``) it is that successor on every day. Raises UnknownModel for an override
-    the registry does not know, and ModelShutDown for one shut down on ``day`` (before any lesson cell
-    sends a request, in every mode).
+    ``COOKBOOK_IMAGE_MODEL`` wins when set. Otherwise the lane's model on ``day`` (``lane_model``), or on
+    the successor track (helpers/tracks.py: ``COOKBOOK_TRACK`` or a kernel in ``notebooks/successor/``)
+    that model's first-choice successor. Raises UnknownModel for an override the registry does not know,
+    and ModelShutDown for one shut down on ``day`` (before any lesson cell sends a request, in every mode).
     """
     override = env.get("COOKBOOK_IMAGE_MODEL", "").strip()
+    day = day or kit_day(env=env)
     if override:
-        found = on(override, day or kit_day(env=env))
+        found = on(override, day)
+        if found.record.kind != "image":
+            raise NotAnImageModel(override)
         if not found.served:
             raise ModelShutDown(found)
         return override
-    return track_image_model(tracks.current(env).name, day or kit_day(env=env))
+    return track_image_model(tracks.current(env).name, day)
 
 
 def track_image_model(track: str, day: _dt.date) -> str:
     """The image model of one of the kit's lesson tracks (see helpers/tracks.py) on ``day``.
 
-    "primary": ``LESSON_IMAGE_MODEL`` while it is served, else its first served successor.
-    "successor": the first-choice successor of ``LESSON_IMAGE_MODEL`` (``SUCCESSOR_CHOICE`` says why),
-    or the primary's model when it names none. Raises tracks.UnknownTrack for another name.
+    "primary": ``lane_model(day)``. "successor": that model's first-choice successor, or the lane's model
+    when it names none. Raises tracks.UnknownTrack for another name.
     """
     tracks.get(track)
-    model = on(LESSON_IMAGE_MODEL, day)
+    model = lane_model(day)
     if track == tracks.SUCCESSOR:
-        return recommended_successor(LESSON_IMAGE_MODEL) or track_image_model(tracks.PRIMARY, day)
-    return LESSON_IMAGE_MODEL if model.served else (model.successor or LESSON_IMAGE_MODEL)
+        return recommended_successor(model) or model
+    return model
 
 
 def calendar_notice(today_: _dt.date, as_of: Optional[_dt.date] = None) -> Optional[str]:
@@ -1037,12 +1144,13 @@ def calendar_notice(today_: _dt.date, as_of: Optional[_dt.date] = None) -> Optio
     lessons' model has since shut down and which model live mode now uses. Shape: one sentence.
     """
     as_of = as_of or as_of_day()
-    life = get(LESSON_IMAGE_MODEL).lifecycle
+    recorded = lane_model(as_of)
+    life = get(recorded).lifecycle
     shutdown = life.shutdown()
     if shutdown is None or not as_of < shutdown <= today_:
         return None
-    return (f"These recordings describe {as_of}; since then {LESSON_IMAGE_MODEL} shut down on "
-            f"{life.shutdown_date}; live, the lessons use {lesson_image_model(today_, env={})}.")
+    return (f"These recordings describe {as_of}; since then {recorded} shut down on "
+            f"{life.shutdown_date}; live, the lessons use {lane_model(today_)}.")
 
 
 def rate_limits(model_id: str, tier: int) -> Optional[tuple[int, int]]:

@@ -13,6 +13,7 @@ spending cap; offline and in replay it prints nothing, because nothing is billed
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -99,11 +100,30 @@ class Plan:
         return wrapping.wrap("\n".join(lines))
 
 
-def plan_interactions(notebook: str, recording: str, interactions: Iterable[dict]) -> Plan:
-    """Price each recorded request (pure: no files, no network)."""
+def with_models(request: dict, models: Mapping[str, str]) -> dict:
+    """A recorded request with each model id in ``models`` replaced (its JSON or form ``model``, and the
+    ``model`` of every tool): the same request as it is sent when the lessons' model has changed since
+    the recording's day. Pure; ``request`` is not changed."""
+    def swapped(fields: object) -> object:
+        if not isinstance(fields, dict):
+            return fields
+        out = dict(fields)
+        if isinstance(out.get("model"), str):
+            out["model"] = models.get(out["model"], out["model"])
+        if isinstance(out.get("tools"), list):
+            out["tools"] = [swapped(tool) for tool in out["tools"]]
+        return out
+
+    return {key: swapped(value) if key in ("json", "form") else value for key, value in request.items()}
+
+
+def plan_interactions(notebook: str, recording: str, interactions: Iterable[dict],
+                      models: Optional[Mapping[str, str]] = None) -> Plan:
+    """Price each recorded request (pure: no files, no network), with the model ids in ``models``
+    replaced as ``with_models`` does."""
     planned = []
     for interaction in interactions:
-        request = interaction["request"]
+        request = with_models(interaction["request"], models or {})
         scenario = request.get("scenario")
         expected = budget.expected_cost(request)
         planned.append(PlannedRequest(request["method"], request["path"], expected.description,
@@ -130,11 +150,14 @@ def plan_notebook(path: str | Path) -> Plan:
     return plan_interactions(notebook.name, source.name, document.get("interactions", []))
 
 
-def plan_lesson(lesson: str) -> Plan:
-    """The expected live cost of a full run of ``lesson`` (a name such as "01_generate"), from its recording.
+def plan_lesson(lesson: str, day: Optional[dt.date] = None) -> Plan:
+    """The expected live cost of a full run of ``lesson`` (a name such as "01_generate") on ``day``, from its
+    recording.
 
-    A copy of a lesson (in my_work/) makes its lesson's requests, so it is planned by the lesson's name.
-    Raises ValueError for a name that is not one of the kit's lessons (helpers/lessons.py).
+    The recording describes the registry's as-of date; on a later ``day`` (live: today) the lessons may
+    send another model (``registry.lesson_image_model(day)``), and the plan prices that one. A copy of a
+    lesson (in my_work/) makes its lesson's requests, so it is planned by the lesson's name. Raises
+    ValueError for a name that is not one of the kit's lessons (helpers/lessons.py).
     """
     if lesson not in lessons.LESSONS:
         raise ValueError(f"{lesson!r} is not one of the kit's lessons: {', '.join(lessons.LESSONS)}.")
@@ -142,7 +165,10 @@ def plan_lesson(lesson: str) -> Plan:
     if not source.is_file():
         return Plan(f"{lesson}.ipynb", source.name, False, ())
     document = json.loads(source.read_text(encoding="utf-8"))
-    return plan_interactions(f"{lesson}.ipynb", source.name, document.get("interactions", []))
+    recorded = registry.track_image_model(tracks.current().name, registry.as_of_day())
+    sent = registry.lesson_image_model(day) if day is not None else recorded
+    return plan_interactions(f"{lesson}.ipynb", source.name, document.get("interactions", []),
+                             {recorded: sent} if sent != recorded else {})
 
 
 def live_cost_text(lesson: str, mode: str, *, env: Mapping[str, str] = os.environ,
@@ -153,9 +179,12 @@ def live_cost_text(lesson: str, mode: str, *, env: Mapping[str, str] = os.enviro
     if not registry.uses_real_api(mode, env):
         return None
     cap = cap or budget.cap_from_environment()
-    plan = plan_lesson(lesson)
-    return wrapping.wrap(f"{mode.capitalize()} mode, real requests, billed. A full run of this lesson, planned "
-                         f"from its recording with prices as of {registry.AS_OF}:") + "\n" + plan.summary(cap.limit_usd)
+    day = registry.kit_day(mode, env)
+    model = registry.lesson_image_model(day, env)
+    plan = plan_lesson(lesson, day)
+    return wrapping.wrap(f"{mode.capitalize()} mode, real requests, billed. A full run of this lesson on {day} "
+                         f"with {model}, planned from its recording with prices as of {registry.AS_OF}:") + "\n" + \
+        plan.summary(cap.limit_usd)
 
 
 def live_cost_notice(lesson: str) -> None:

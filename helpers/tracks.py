@@ -1,11 +1,13 @@
-"""The kit's two executed tracks of every lesson, and which one a kernel is on.
+"""The kit's executed tracks of every lesson, and which one a kernel is on.
 
-One source file per lesson (``notebooks/NN_x.ipynb``), two executed copies:
+One source file per lesson (``notebooks/NN_x.ipynb``), executed on one track, or two around a shutdown:
 
-- ``primary``: ``notebooks/`` with ``notebooks/recordings/``; the lessons' model is
-  ``registry.lesson_image_model(day)`` (the kit's lesson model while it is served).
-- ``successor``: ``notebooks/successor/`` with ``notebooks/successor/recordings/``; the lessons' model is
-  the lesson model's first-choice successor in the registry (its budget-lane successor).
+- ``primary``: ``notebooks/`` with ``notebooks/recordings/``; the lessons' model is the budget lane's
+  model on the kit's day (``registry.lane_model``).
+- ``successor``: ``notebooks/successor/`` with ``notebooks/successor/recordings/``; it exists only while
+  that model has an announced shutdown (``registry.successor_track_on(day)``), and runs the model's
+  first-choice successor, so learners can move before the date. Which tracks a day has is the
+  registry's answer (``registry.lesson_tracks(day)``); this module knows only their paths.
 
 A kernel knows its track from one marker, read here and nowhere else: ``COOKBOOK_TRACK`` when set
 (the rebuild and sweep commands set it), otherwise the folder the kernel runs in (nbval, nbclient and
@@ -20,7 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Iterable, Mapping, Optional
 
 from .lessons import NOTEBOOKS_DIR, lesson_paths
 
@@ -91,6 +93,7 @@ def source_lessons() -> list[Path]:
     return lesson_paths()
 
 
-def executed_lessons() -> list[Path]:
-    """Every executed lesson notebook of every track: what the suite checks with nbval."""
-    return [path for track in TRACKS.values() for path in track.lessons()]
+def executed_lessons(active: Iterable[Track]) -> list[Path]:
+    """Every executed lesson notebook of the ``active`` tracks (``registry.lesson_tracks(day)``): what the
+    suite checks with nbval."""
+    return [path for track in active for path in track.lessons()]

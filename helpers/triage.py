@@ -72,8 +72,11 @@ SRC_FIDELITY = ("observed 400 message, https://github.com/lobehub/lobehub/pull/9
                 "[SDK] openai/types/image_edit_params.py:71-77")
 SRC_PARAMS = "[SDK] openai 3.57.0, openai/types/image_generate_params.py and image_edit_params.py"
 # Both publicly observed shapes of a model that is not served, cited next to each other.
-SRC_SHUT_DOWN = ("observed 404 model_not_found \"The model `<id>` has been deprecated, learn more here: "
-                 "https://platform.openai.com/docs/deprecations\", https://github.com/mem0ai/mem0/issues/1441 "
+SRC_SHUT_DOWN = ("observed 400 invalid_value \"The model '<id>' does not exist.\" for dall-e-3 on the Images API "
+                 "after its shutdown, https://github.com/jsboige/CoursIA/pull/3825 (June 2026); observed 404 "
+                 "model_not_found \"The model `<id>` has been deprecated, learn more here: "
+                 "https://platform.openai.com/docs/deprecations\" for a retired chat model, "
+                 "https://github.com/mem0ai/mem0/issues/1441 "
                  "(2024-06-22); observed 400 from the Responses tool, type image_generation_user_error, code "
                  "invalid_value, param tools, \"The model '<id>' does not exist.\", "
                  "https://github.com/openai/codex/issues/25965 (2026-06-02); lifecycle from the kit's registry")

@@ -208,7 +208,6 @@ def usage_models(day: dt.date, env: Mapping[str, str] = os.environ) -> list[str]
     Batch lesson falls back to (``pricing.batch_model``)."""
     lesson = registry.lesson_image_model(day, env)
     ids = [lesson, *registry.get(lesson).lifecycle.successors,
-           *registry.get(registry.LESSON_IMAGE_MODEL).lifecycle.successors,
            *[m for lesson_model in (lesson, *registry.get(lesson).lifecycle.successors)
              if (m := pricing.batch_model(lesson_model, day)[0]) is not None]]
     return [m for m in dict.fromkeys(ids) if m in registry.MODELS and registry.on(m, day).served]

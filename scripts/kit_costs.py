@@ -67,17 +67,22 @@ def costs_markdown(plans: list[run_plan.Plan], cap_usd: float = budget.DEFAULT_B
     return "\n".join(lines)
 
 
-def both_tracks_markdown() -> str:
-    """The primary track's table, then the successor track's (notebooks/successor/, its own recordings)."""
-    successor = tracks.TRACKS[tracks.SUCCESSOR]
-    model = registry.track_image_model(tracks.SUCCESSOR, registry.as_of_day())
-    return (costs_markdown(read_costs()) + f"\n\nThe same run on the successor track (`{model}`, "
-            "`notebooks/successor/`):\n\n"
-            + costs_markdown(read_costs(successor.notebooks_dir, successor.recordings_dir)))
+def tracks_markdown(day=None) -> str:
+    """The cost table of every track the kit executes on ``day`` (default: the registry's as-of date):
+    the primary track's, then, while the lessons' model has an announced shutdown, the successor track's
+    (``notebooks/successor/``, its own recordings)."""
+    day = day or registry.as_of_day()
+    model = registry.track_image_model(tracks.PRIMARY, day)
+    text = f"Lessons' image model on {day}: `{model}`.\n\n" + costs_markdown(read_costs())
+    for track in registry.lesson_tracks(day)[1:]:
+        text += (f"\n\nThe same run on the {track.name} track (`{registry.track_image_model(track.name, day)}`, "
+                 f"`{track.notebooks_dir.relative_to(NOTEBOOKS.parent)}/`):\n\n"
+                 + costs_markdown(read_costs(track.notebooks_dir, track.recordings_dir)))
+    return text
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_cli(argv, __doc__.split("\n\n")[0], MARKER, both_tracks_markdown)
+    return run_cli(argv, __doc__.split("\n\n")[0], MARKER, tracks_markdown)
 
 
 if __name__ == "__main__":

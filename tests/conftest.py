@@ -45,10 +45,23 @@ def images_response():
     }
 
 
+# The last day gpt-image-1-mini was served. Most unit tests exercise the kit's mechanics (replay, the
+# spending cap, the simulator, Batch) with mini's facts, the one model with both official price tables,
+# Batch and an input_fidelity limit, so they run on a day it was served. Tests of today's model, the
+# calendar or a rollover set their own day (COOKBOOK_TODAY, or a day passed in).
+MINI_SERVED_DAY = "2026-11-29"
+
+
+@pytest.fixture(autouse=True)
+def on_a_day_mini_was_served(monkeypatch):
+    monkeypatch.setenv("COOKBOOK_TODAY", MINI_SERVED_DAY)
+
+
 @pytest.fixture
 def lessons_on_mini(monkeypatch):
-    """For tests of mini's move to its successor: the lessons' model is mini, whatever the registry sets."""
+    """For tests of mini's move to its successor: the registry's facts (and so the recordings' day) as of
+    a day mini was still the lessons' model."""
     from helpers import registry
 
-    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", "gpt-image-1-mini")
+    monkeypatch.setattr(registry, "AS_OF", MINI_SERVED_DAY)
     monkeypatch.delenv("COOKBOOK_IMAGE_MODEL", raising=False)

@@ -11,6 +11,10 @@ from helpers.offline import transport
 from helpers.offline.errors import error_body
 from helpers.offline.simulator import Simulator
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 
 
 def sdk_client(transport: httpx2.BaseTransport) -> openai.OpenAI:

@@ -18,6 +18,10 @@ from helpers.offline.errors import error_body
 from helpers.offline.simulator import Simulator
 from tests.conftest import sdk_client
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 MODEL = "gpt-image-1-mini"  # these tests check mini's own facts, whatever model the lessons use
 LIMITS = bulk.Limits(images_per_minute=5, tokens_per_minute=100_000)
 

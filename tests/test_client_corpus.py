@@ -19,6 +19,10 @@ from helpers.offline import transport
 from helpers.offline.server import serve
 from helpers.offline.simulator import Simulator
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 CORPUS = Path(__file__).parent / "client_corpus"
 SCRIPTS = sorted(p for p in CORPUS.glob("*.py"))
 

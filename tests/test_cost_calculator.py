@@ -8,6 +8,10 @@ import pytest
 from helpers import cost_calculator as calc
 from helpers import display, pricing, registry
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 MINI = "gpt-image-1-mini"
 
 

@@ -7,6 +7,10 @@ import pytest
 from helpers import pricing, registry
 from helpers.wrapping import LINE_WIDTH
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 # The official per-image output prices (image generation guide, "Calculating costs", as of 2026-11-20),
 # copied here independently of the registry: rows low/medium/high, columns 1024x1024, 1024x1536, 1536x1024.
 OFFICIAL_PER_IMAGE = {

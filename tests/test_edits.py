@@ -16,6 +16,10 @@ from helpers.offline.simulator import Simulator
 from helpers.wrapping import LINE_WIDTH
 from tests.conftest import sdk_client
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 MODEL = "gpt-image-1-mini"  # these tests check mini's own facts, whatever model the lessons use
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_inputs"
 ROOM, PRODUCT, LOGO, PORTRAIT = (SAMPLES / f"{n}.png" for n in ("room", "product", "logo", "portrait"))

@@ -12,6 +12,10 @@ from helpers import exercises
 from helpers.exercises import lesson_01, lesson_04
 from helpers.wrapping import LINE_WIDTH
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 SOLUTIONS = Path(__file__).resolve().parent.parent / "exercises" / "solutions"
 ALL = exercises.load_all()
 

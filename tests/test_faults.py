@@ -39,6 +39,10 @@ from helpers.offline import transport
 from helpers.offline.server import serve
 from helpers.offline.simulator import Simulator
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 ROOT = Path(__file__).resolve().parent.parent
 MINI = "gpt-image-1-mini"
 ORG_CANARY = "org-CanaryOrg1234567890abcd"  # canary: a fake id that must never be written
@@ -81,7 +85,7 @@ def live(tmp_path, monkeypatch):
     monkeypatch.setattr(rec, "_OPEN_FOR_RECORDING", {})
     monkeypatch.setattr(budget, "KERNEL_CAP", None)
     monkeypatch.delenv("COOKBOOK_ALLOW_UNPRICED", raising=False)
-    monkeypatch.setenv("COOKBOOK_TODAY", registry.AS_OF)  # the calendar must not decide what is served
+    monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")  # the calendar must not decide what is served
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-faults")
     simulator = CountingSimulator()
     with serve(simulator) as base_url:
@@ -130,7 +134,7 @@ def concurrent_overspend(threads: int = 8, limit_usd: float = 0.05, quality: str
     outcomes: Counter = Counter()
     lock = threading.Lock()
     with serve(simulator) as base_url:
-        os.environ.update(OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-test-race", COOKBOOK_TODAY=registry.AS_OF)
+        os.environ.update(OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-test-race", COOKBOOK_TODAY="2026-11-29")
         budget.KERNEL_CAP = cap
         try:
             clients = [client_module.make_client("race", mode="live", quiet=True, max_retries=0)
@@ -757,7 +761,7 @@ def test_fault_canaries_from_a_429_and_a_query_key_reach_no_file_and_no_message(
     monkeypatch.setattr(rec, "_OPEN_FOR_RECORDING", {})
     monkeypatch.setattr(budget, "KERNEL_CAP", None)
     monkeypatch.setenv("COOKBOOK_RECORD_FROM", "api")
-    monkeypatch.setenv("COOKBOOK_TODAY", registry.AS_OF)
+    monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")
     recorder = client_module.make_client("canary", mode="record", quiet=True, max_retries=0)
     with pytest.raises(openai.RateLimitError) as info:
         recorder.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",

@@ -8,6 +8,10 @@ from PIL import Image, ImageChops, ImageDraw, ImageStat
 from helpers import imaging
 from helpers.offline import rendering
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 SIZES = [(1024, 1024), (1536, 1024), (1024, 1536)]
 MODEL = "gpt-image-1-mini"
 

@@ -21,6 +21,10 @@ sys.path.insert(0, str(SCRIPTS))
 import agenda  # noqa: E402  (scripts/ is not a package; its modules import each other by name)
 import kit_costs  # noqa: E402
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 
 def run_script(name: str) -> str:
     environment = {k: v for k, v in os.environ.items() if k != "COOKBOOK_IMAGE_MODEL"}
@@ -105,9 +109,9 @@ def test_exercise_checks_are_counted_per_lesson():
 
 
 def test_the_model_notice_comes_from_the_registry():
-    notice = agenda.model_notice(registry.LESSON_IMAGE_MODEL)
-    life = registry.get(registry.LESSON_IMAGE_MODEL).lifecycle
-    assert registry.get(registry.LESSON_IMAGE_MODEL).status_on(registry.as_of_day()) in notice and registry.fmt(life.shutdown_date) in notice and registry.AS_OF in notice
+    notice = agenda.model_notice(registry.lane_model(registry.as_of_day()))
+    life = registry.get(registry.lane_model(registry.as_of_day())).lifecycle
+    assert registry.get(registry.lane_model(registry.as_of_day())).status_on(registry.as_of_day()) in notice and registry.fmt(life.shutdown_date) in notice and registry.AS_OF in notice
     active = next(m.id for m in registry.image_models() if m.lifecycle.shutdown_date is None)
     assert "must switch" not in agenda.model_notice(active)
 
@@ -139,7 +143,7 @@ def test_requests_are_priced_as_the_spending_cap_prices_them():
 def test_unpriced_requests_are_listed_as_not_found_and_scenarios_are_not_sent():
     unpriced = next(m.id for m in registry.image_models()
                     if m.served_on(registry.as_of_day()) and m.per_image_prices is None and m.output_tokens is None)
-    failing = dict(generation(registry.LESSON_IMAGE_MODEL), scenario="insufficient_quota")
+    failing = dict(generation(registry.lane_model(registry.as_of_day())), scenario="insufficient_quota")
     cost = kit_costs.notebook_cost("07_x", recording_of(generation(unpriced), failing))
     assert len(cost.live) == 1 and len(cost.requests) == 2 and cost.total_usd is None
     table = kit_costs.costs_markdown([cost])

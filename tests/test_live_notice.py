@@ -5,6 +5,10 @@ import pytest
 from helpers import budget, lessons, pricing, run_plan
 from helpers.client import ModeError
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 
 @pytest.mark.parametrize("mode", ["offline", "replay"])
 def test_nothing_is_printed_where_nothing_is_billed(mode, monkeypatch, capsys):

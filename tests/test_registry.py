@@ -97,7 +97,7 @@ def test_mini_rate_limits_per_tier():
 
 
 def test_lesson_model_can_be_switched_in_one_place(monkeypatch):
-    assert registry.lesson_image_model() == registry.LESSON_IMAGE_MODEL
+    assert registry.lesson_image_model() == registry.lane_model(registry.as_of_day())
     monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-2")
     assert registry.lesson_image_model() == "gpt-image-2"
     monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-9")

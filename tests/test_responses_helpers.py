@@ -14,6 +14,10 @@ from helpers.offline import simulator, transport
 from helpers.offline import errors
 from tests.conftest import sdk_client
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_inputs"
 MINI = "gpt-image-1-mini"
 MAINLINE = registry.LESSON_MAINLINE_MODEL

@@ -13,6 +13,10 @@ from helpers.offline.errors import day_start
 from helpers.offline.simulator import Simulator
 from tests.test_simulator import MAINLINE, MINI, decoded, make_client, png, tool
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 TODAY = registry.as_of_day()
 
 
@@ -41,7 +45,7 @@ def test_the_registry_holds_the_gpt5_family_and_newer_from_the_sdk():
 def test_every_served_mainline_model_takes_the_image_tool(sdk, model):
     client, _ = sdk
     answer = client.responses.create(model=model, input="Draw a cat",
-                                     tools=[{"type": "image_generation", "model": "gpt-image-2", "size": "256x256"}])
+                                     tools=[{"type": "image_generation", "model": "gpt-image-2", "size": "1024x640"}])
     assert answer.model == model and responses.first_image(answer)
 
 
@@ -137,7 +141,7 @@ def test_rate_limit_headers_show_the_lesson_models_limits(lessons_on_mini):
 
 
 def test_rate_limit_headers_stay_when_the_lesson_models_limits_are_not_found(monkeypatch):
-    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", "gpt-image-2")
+    monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-2")
     assert registry.rate_limits("gpt-image-2", sim_module.RATE_LIMIT_TIER) is None
     first_listed = next(m.id for m in registry.image_models() if m.rate_limits is not None)
     assert sim_module.simulated_tier_limits() == registry.rate_limits(first_listed, sim_module.RATE_LIMIT_TIER)

@@ -21,6 +21,10 @@ from helpers.offline import errors, wire
 from helpers.offline.errors import DAY_SPREAD_S, ERRORS, SIMULATED, SimulatedResponse, day_start, error_body
 from helpers.offline.simulator import Simulator
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 MINI = "gpt-image-1-mini"
 MAINLINE = registry.LESSON_MAINLINE_MODEL
 LOBEHUB_MESSAGE = "input_fidelity 'high' is only supported for model gpt-model-1"
@@ -183,12 +187,11 @@ def test_invalid_generate_params_get_a_simulated_400(sdk, params, param):
 @pytest.mark.parametrize("model", ["gpt-image-1", "dall-e-3"])
 def test_shut_down_models_are_refused(sdk, model):
     client, _ = sdk
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(openai.BadRequestError) as info:
         client.images.generate(model=model, prompt="A red fox")
-    # the publicly observed 404 shape (mem0ai/mem0#1441, n8n-io/n8n#10375), not a simulated message
-    assert info.value.body == {"message": f"The model `{model}` has been deprecated, learn more here: "
-                                          "https://platform.openai.com/docs/deprecations",
-                               "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+    # the 400 observed for dall-e-3 after its shutdown (jsboige/CoursIA#3825), not a simulated message
+    assert info.value.body == {"message": f"The model '{model}' does not exist.",
+                               "type": "image_generation_user_error", "param": "model", "code": "invalid_value"}
 
 
 def test_shut_down_tool_model_gets_the_observed_tool_error(sdk):
@@ -229,7 +232,7 @@ def test_gpt_image_2_size_rules(sdk, size):
 def test_any_allowed_gpt_image_2_size_renders_at_that_size(w16, h16):
     client, _ = make_client()
     width, height = 16 * w16, 16 * h16
-    if not 1 / 3 <= width / height <= 3:
+    if not 1 / 3 <= width / height <= 3 or width * height < 655_360:
         with pytest.raises(openai.BadRequestError):
             client.images.generate(model="gpt-image-2", prompt="A valley", size=f"{width}x{height}")
         return
@@ -581,13 +584,13 @@ def test_same_sequence_gives_identical_answers():
 # --- error table --------------------------------------------------------------------------------
 
 OBSERVED_MESSAGES = {
-    "org_not_verified": f"Your organization must be verified to use the model `{registry.LESSON_IMAGE_MODEL}`.",
+    "org_not_verified": f"Your organization must be verified to use the model `{registry.lane_model(registry.as_of_day())}`.",
     "insufficient_quota": "You exceeded your current quota, please check your plan and billing details.",
     "billing_hard_limit": "Billing hard limit has been reached",
     "rate_limit": "You've exceeded the rate limit, please slow down and try again after 51.84 seconds.",
     "moderation_blocked": "Your request was rejected by the safety system.",
     "input_fidelity_unsupported": LOBEHUB_MESSAGE,
-    "model_shut_down": "The model `gpt-image-1` has been deprecated, learn more here:",
+    "model_shut_down": "The model 'gpt-image-1' does not exist.",
     "orchestrator_unsupported": "There was an issue with your request. Please check your inputs and try again",
     "streaming_without_partials": "Streaming must have non-zero partial images.",
     "unsupported_mimetype": "Invalid file 'image': unsupported mimetype ('application/octet-stream').",
@@ -603,7 +606,7 @@ EXPECTED = {
     "rate_limit": (429, openai.RateLimitError),
     "moderation_blocked": (400, openai.BadRequestError),
     "input_fidelity_unsupported": (400, openai.BadRequestError),
-    "model_shut_down": (404, openai.NotFoundError),
+    "model_shut_down": (400, openai.BadRequestError),
     "orchestrator_unsupported": (400, openai.BadRequestError),
     "streaming_without_partials": (400, openai.BadRequestError),
     "unsupported_mimetype": (400, openai.BadRequestError),
@@ -660,7 +663,7 @@ def test_the_default_high_fidelity_refusal_is_minis_observed_one(lessons_on_mini
 
 @pytest.mark.parametrize("lesson_model", ["gpt-image-2", "gpt-image-2.6-flare"])
 def test_the_default_high_fidelity_refusal_names_a_model_that_takes_input_fidelity(monkeypatch, lesson_model):
-    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", lesson_model)
+    monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", lesson_model)
     model = errors.high_fidelity_refusing_model()
     fidelity = registry.get(model).capabilities.input_fidelity
     assert model != lesson_model and fidelity and "high" not in fidelity

@@ -20,10 +20,10 @@ def test_a_bad_track_name_is_refused():
 
 
 def test_each_track_teaches_its_model():
-    assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "primary"}) == registry.LESSON_IMAGE_MODEL
+    assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "primary"}) == registry.lane_model(registry.as_of_day())
     successor = registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"})
-    named = registry.get(registry.LESSON_IMAGE_MODEL).lifecycle.successors
-    assert successor == (named[0] if named else registry.LESSON_IMAGE_MODEL)
+    named = registry.get(registry.lane_model(registry.as_of_day())).lifecycle.successors
+    assert successor == (named[0] if named else registry.lane_model(registry.as_of_day()))
     assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor",
                                                  "COOKBOOK_IMAGE_MODEL": "gpt-image-2"}) == "gpt-image-2"
 
@@ -33,7 +33,7 @@ def test_minis_successor_track_teaches_the_budget_lane_successor(lessons_on_mini
 
 
 def test_a_lesson_model_that_names_no_successor_is_its_own_successor_track(monkeypatch):
-    monkeypatch.setattr(registry, "LESSON_IMAGE_MODEL", "gpt-image-2")
+    monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-2")
     assert registry.get("gpt-image-2").lifecycle.successors == ()
     assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"}) == "gpt-image-2"
 

@@ -10,6 +10,10 @@ from helpers.client import ModeError
 from helpers.offline.recording import RecordingMismatch
 from helpers.offline.errors import ERRORS, error_body
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 
 
 def sdk_client(transport: httpx2.BaseTransport) -> openai.OpenAI:
@@ -97,7 +101,7 @@ OBSERVED = [
                                 "seconds."}}, "rate_limit"),
     (400, {"error": {"code": "invalid_size", "message": "The size is not supported by this model.", "param": None,
                      "type": "invalid_request_error"}}, "invalid_parameter"),
-    (400, {"error": {"message": "Invalid value: '1536x1024'. Supported values are: '256x256', '512x512', and "
+    (400, {"error": {"message": "Invalid value: '1536x1024'. Supported values are: '1024x640', '512x512', and "
                                 "'1024x1024'."}}, "invalid_parameter"),
     (400, {"error": {"message": "The model `dall-e-3` has been deprecated.", "type": "invalid_request_error",
                      "code": "model_not_found"}}, "model_shut_down"),

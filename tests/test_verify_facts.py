@@ -13,6 +13,10 @@ from helpers import budget, registry, verify_facts
 from helpers.offline.server import serve
 from helpers.offline.simulator import Simulator
 
+# These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
+# lessons' model (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("lessons_on_mini")
+
 MINI = "gpt-image-1-mini"
 DAY = "2026-11-29"
 CANARIES = {"OPENAI_API_KEY": "sk-canaryVerifyFacts0001", "OPENAI_ORG_ID": "org-canaryVerifyFacts0002",

@@ -44,7 +44,7 @@ def _org_not_verified(model: Optional[str] = None) -> tuple[int, dict, dict]:
     # Observed body, https://github.com/openai-php/client/issues/565 (2025-04-26), for `gpt-image-1`;
     # only the model name is substituted (default: the lessons' model, looked up when the error is made).
     # The 403 status: https://github.com/receptron/mulmocast-app/issues/1090
-    model = model or registry.LESSON_IMAGE_MODEL
+    model = model or registry.lesson_image_model()
     return _error(403, f"Your organization must be verified to use the model `{model}`. Please go to: "
                        "https://platform.openai.com/settings/organization/general and click on Verify Organization. "
                        "If you just verified, it can take up to 15 minutes for access to propagate.")
@@ -108,13 +108,13 @@ def high_fidelity_refusing_model() -> Optional[str]:
         caps = registry.get(model_id).capabilities
         return bool(caps and caps.input_fidelity and "high" not in caps.input_fidelity)
 
-    candidates = (registry.LESSON_IMAGE_MODEL, *(m.id for m in registry.image_models()))
+    candidates = (registry.lesson_image_model(), *(m.id for m in registry.image_models()))
     return next((m for m in candidates if refuses_high(m)), None)
 
 
 def _input_fidelity_unsupported(model: Optional[str] = None, value: str = "high",
                                 route: str = "images") -> tuple[int, dict, dict]:
-    model = model or high_fidelity_refusing_model() or registry.LESSON_IMAGE_MODEL
+    model = model or high_fidelity_refusing_model() or registry.lesson_image_model()
     caps = registry.get(model).capabilities
     if caps is not None and caps.input_fidelity == ():
         if route == "tool":
@@ -136,8 +136,14 @@ def _input_fidelity_unsupported(model: Optional[str] = None, value: str = "high"
                                             f"{', '.join(caps.input_fidelity) if caps else 'no such value'}.")
 
 
-SRC_SHUT_DOWN_404 = ("observed 404 body, https://github.com/mem0ai/mem0/issues/1441 (2024-06-22); the full body "
-                     "with type and code: https://github.com/n8n-io/n8n/issues/10375 (2024-08-13)")
+SRC_SHUT_DOWN_404 = ("observed 404 body for a retired chat model, https://github.com/mem0ai/mem0/issues/1441 "
+                     "(2024-06-22); the full body with type and code: https://github.com/n8n-io/n8n/issues/10375 "
+                     "(2024-08-13)")
+SRC_SHUT_DOWN_IMAGE_MODEL = ("observed 400 body for dall-e-3 on the Images API after its 2026-05-12 shutdown, "
+                             "https://github.com/jsboige/CoursIA/pull/3825 and /pull/4080 (June 2026, live) and "
+                             "their fixtures; for another shut-down image model (gpt-image-1-mini after "
+                             "2026-12-01) the same body with its own name is an expectation [derived], not an "
+                             "observation")
 SRC_TOOL_MODEL_MISSING = "observed 400 tool error, https://github.com/openai/codex/issues/25965 (2026-06-02)"
 
 
@@ -145,7 +151,9 @@ def _model_shut_down(model: Optional[str] = None, day: Optional[dt.date] = None,
                      route: str = "images") -> tuple[int, dict, dict]:
     """A request naming a model that no longer serves: the publicly observed shape for its route.
 
-    Route "images" (and a shut-down top-level Responses model): HTTP 404 ``model_not_found`` "The model
+    Route "images" (an image model on the Images API): HTTP 400 ``image_generation_user_error`` /
+    ``invalid_value`` on ``model``, "The model '<id>' does not exist." (SRC_SHUT_DOWN_IMAGE_MODEL).
+    Route "mainline" (a shut-down top-level Responses model): HTTP 404 ``model_not_found`` "The model
     `<id>` has been deprecated, ..." (SRC_SHUT_DOWN_404). Route "tool" (the model of a Responses
     image_generation tool): HTTP 400 ``image_generation_user_error`` / ``invalid_value`` on ``tools``,
     "The model '<id>' does not exist." (SRC_TOOL_MODEL_MISSING). Only the model id is substituted.
@@ -157,8 +165,10 @@ def _model_shut_down(model: Optional[str] = None, day: Optional[dt.date] = None,
         # what the tool answers for a model it does not serve.
         return _error(400, f"The model '{model}' does not exist.", type="image_generation_user_error",
                       param="tools", code="invalid_value")
-    # Observed (SRC_SHUT_DOWN_404) for retired chat models; the kit's reference found no body for a
-    # retired image model, so this one is reused for it.
+    if route == "images":
+        return _error(400, f"The model '{model}' does not exist.", type="image_generation_user_error",
+                      param="model", code="invalid_value")
+    # Observed (SRC_SHUT_DOWN_404) for retired chat models: the shape for a top-level Responses model.
     return _error(404, f"The model `{model}` has been deprecated, learn more here: "
                        "https://platform.openai.com/docs/deprecations", code="model_not_found")
 

@@ -15,13 +15,15 @@ It stays on 127.0.0.1 and answers malformed HTTP before the simulator sees it: a
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 import re
 import socket
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 from . import recording, wire
@@ -196,3 +198,34 @@ def serve(simulator: Simulator, host: str = LOOPBACK, port: int = 0, *,
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def main(argv: Optional[list[str]] = None, *, ready: Callable[[str], None] = print,
+         wait: Callable[[], None] = threading.Event().wait) -> None:
+    """``python -m helpers.offline.server [--day YYYY-MM-DD] [--port N]``: serve the simulator on 127.0.0.1
+    until interrupted, answering for ``--day`` (default: today, so a model shut down today gets the
+    shut-down answer). ``ready`` receives the line that gives the base URL; ``wait`` blocks until stop."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.offline.server", description=main.__doc__.split("\n")[0])
+    parser.add_argument("--day", type=_iso_day, default=None,
+                        help="the day the simulator answers for (YYYY-MM-DD; default: today)")
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one; default 8000)")
+    args = parser.parse_args(argv)
+    simulator = Simulator(day=args.day)
+    with serve(simulator, port=args.port) as base_url:
+        ready(f"The kit's offline simulator (not OpenAI), answering for {simulator.day}, at {base_url}\n"
+              f"  export OPENAI_BASE_URL={base_url} OPENAI_API_KEY=sk-simulator   (Ctrl-C stops it)")
+        try:
+            wait()
+        except KeyboardInterrupt:
+            pass
+
+
+def _iso_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-02") from None
+
+
+if __name__ == "__main__":
+    main()

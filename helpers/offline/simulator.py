@@ -85,8 +85,13 @@ def output_tokens_simulated(model: str, quality: str, size: str) -> bool:
 
 
 def output_tokens(model: str, quality: str, size: str, *, images: int = 1, partial_images: int = 0) -> int:
-    """Image output tokens: the model's own documented count, else the labelled stand-in above."""
+    """Image output tokens: the model's own documented count, else its own conservative estimate at that
+    quality and size (``ModelRecord.estimated_output_tokens``), else the stand-in above; both of those are
+    labelled simulated (``output_tokens_simulated``)."""
     per_image = pricing.output_tokens_documented(model, quality, size)
+    estimated = registry.get(model).estimated_output_tokens
+    if per_image is None and estimated is not None:
+        per_image = estimated.tokens.get((quality, size))
     if per_image is None:
         width, height = registry.parse_size(size) or AUTO_SIZE
         per_image = round(SIM_STAND_IN_OUTPUT_TOKENS.get(quality, SIM_STAND_IN_OUTPUT_TOKENS["high"])
@@ -378,7 +383,7 @@ def simulated_tier_limits() -> Optional[tuple[int, int]]:
     """(requests, tokens) per minute the simulated headers show: the lesson model's Tier 1 limits, else the
     first image model's the registry lists; None when no image model has them."""
     found = (registry.rate_limits(m, RATE_LIMIT_TIER)
-             for m in (registry.LESSON_IMAGE_MODEL, *(r.id for r in registry.image_models())))
+             for m in (registry.lesson_image_model(), *(r.id for r in registry.image_models())))
     return next((limits for limits in found if limits is not None), None)
 
 
@@ -389,15 +394,16 @@ class Simulator:
 
     ``images_per_minute`` turns on a rate limit counted over the last 60 s of ``clock``; a scaled
     or fake clock makes the limit usable in tests and lessons. ``day`` is the date it answers for
-    (default: the registry's as-of date): lifecycles are asked on it, and every ``created``
-    timestamp falls on it.
+    (default: today, ``registry.today()``, so a model shut down today is refused as the real API would;
+    recording a lesson passes the registry's as-of date): lifecycles are asked on it, and every
+    ``created`` timestamp falls on it.
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.time, images_per_minute: Optional[int] = None,
                  day: Optional[dt.date] = None):
         self.clock = clock
         # The day whose lifecycle the simulator answers for: a model shut down by then is refused.
-        self.day = day or registry.as_of_day()
+        self.day = day or registry.today()
         self.images_per_minute = images_per_minute
         self._window: deque[float] = deque()
         self._requests: deque[float] = deque()  # every request's time, for the x-ratelimit-* headers
@@ -582,7 +588,7 @@ class Simulator:
             raise bad_value("model", f"Invalid value: '{mainline}'. The simulator's registry has no such model.",
                             "model_not_found")
         if not record.served_on(self.day):
-            raise reject("model_shut_down", model=mainline, day=self.day, route="images")
+            raise reject("model_shut_down", model=mainline, day=self.day, route="mainline")
         if not record.capabilities or not record.capabilities.responses_top_level:
             hint = " Image models go in tools[].model of an image_generation tool." if record.kind == "image" else ""
             raise bad_value("model", f"The model '{mainline}' is not supported as the Responses API model.{hint}",

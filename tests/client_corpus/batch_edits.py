@@ -8,7 +8,7 @@ def main(client, aclient, workdir):
     picture = client.files.create(file=workdir / "cat.png", purpose="vision")
     mask_url = "data:image/png;base64," + base64.b64encode((workdir / "mask.png").read_bytes()).decode()
     lines = [{"custom_id": f"hat-{color}", "method": "POST", "url": "/v1/images/edits",
-              "body": {"model": "gpt-image-2", "prompt": f"Add a {color} hat", "size": "256x256",
+              "body": {"model": "gpt-image-2", "prompt": f"Add a {color} hat", "size": "1024x640",
                        "images": [{"file_id": picture.id}], "mask": {"image_url": mask_url}}}
              for color in ("red", "green")]
     requests = workdir / "edits.jsonl"

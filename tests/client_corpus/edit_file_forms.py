@@ -15,9 +15,9 @@ def main(client, aclient, workdir):
         [workdir / "cat.png", ("ref.png", cat, "image/png")],  # a list of inputs
     ]
     for image in forms:
-        result = client.images.edit(model="gpt-image-2", image=image, prompt="Make it a sketch", size="256x256",
+        result = client.images.edit(model="gpt-image-2", image=image, prompt="Make it a sketch", size="1024x640",
                                     quality="low", output_format="jpeg")
         assert result.output_format == "jpeg" and result.data[0].b64_json
     masked = client.images.edit(model="gpt-image-2", image=[workdir / "cat.png"], mask=workdir / "mask.png",
-                                prompt="Fill the hole with flowers", size="256x256", quality="low")
-    assert masked.size == "256x256"
+                                prompt="Fill the hole with flowers", size="1024x640", quality="low")
+    assert masked.size == "1024x640"

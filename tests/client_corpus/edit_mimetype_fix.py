@@ -12,5 +12,5 @@ def main(client, aclient, workdir):
     else:
         raise AssertionError("raw bytes should be refused")
     fixed = client.images.edit(model="gpt-image-2", image=("cat.png", cat, "image/png"), prompt="Add a hat",
-                               size="256x256", quality="low")
+                               size="1024x640", quality="low")
     assert fixed.data

@@ -9,7 +9,7 @@ def main(client, aclient, workdir):
         model="gpt-6.1-sol",
         input=[{"role": "user", "content": [{"type": "input_text", "text": "Put a crown on the cat"},
                                             {"type": "input_image", "file_id": picture.id}]}],
-        tools=[{"type": "image_generation", "model": "gpt-image-2", "size": "256x256", "quality": "low",
+        tools=[{"type": "image_generation", "model": "gpt-image-2", "size": "1024x640", "quality": "low",
                 "input_image_mask": {"file_id": mask.id}}])
     call = next(item for item in answer.output if item.type == "image_generation_call")
     assert call.action == "edit" and call.result

@@ -2,7 +2,7 @@
 
 
 def main(client, aclient, workdir):
-    tool = [{"type": "image_generation", "model": "gpt-image-2", "size": "256x256", "quality": "low"}]
+    tool = [{"type": "image_generation", "model": "gpt-image-2", "size": "1024x640", "quality": "low"}]
     for model in ("gpt-5", "gpt-5-mini", "gpt-5.2", "gpt-6-astra"):
         answer = client.responses.create(model=model, instructions="Draw a paper crane", input=[], tools=tool)
         call = next(item for item in answer.output if item.type == "image_generation_call")

@@ -7,7 +7,7 @@ def main(client, aclient, workdir):
     stream = client.responses.create(
         model="gpt-5.4-mini", input="Draw a river of white feathers", stream=True,
         tools=[{"type": "image_generation", "partial_images": 2, "quality": "low", "model": "gpt-image-2",
-                "size": "256x256"}])
+                "size": "1024x640"}])
     partials = 0
     for event in stream:
         if event.type == "response.image_generation_call.partial_image":
