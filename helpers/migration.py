@@ -157,7 +157,7 @@ class Migration:
         note per row with why and the full source."""
         rows = tuple((str(i), c.what, c.before, c.after, c.tags) for i, c in enumerate(self.changes, 1))
         notes = tuple(f"{i}. {c.why} Source: {c.source}"
-                      + (f"; before: {c.before_source}" if c.before_source else "")
+                      + (f"; before: {c.before_source}" if c.before_source not in (None, c.source) else "")
                       for i, c in enumerate(self.changes, 1))
         return pricing.Table(("#", "change", "before", "after", "source"), rows, notes)
 
