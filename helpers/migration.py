@@ -169,6 +169,7 @@ class Migration:
 
     @property
     def day(self) -> dt.date:
+        """The day both models were asked on (their status, successor and served state)."""
         return self.target.day
 
     def __str__(self) -> str:
