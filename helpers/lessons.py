@@ -27,6 +27,7 @@ LESSONS = (
     "04_costs",
     "05_batch",
     "06_playground",
+    "07_migration",
 )
 
 

@@ -144,10 +144,17 @@ def test_client_uses_the_notebooks_own_recording(notebook_path):
         assert (recordings / f"{notebook_path.stem}.json").exists()
 
 
+# The migration lesson runs old code as it was written: there, the names of models the registry lists
+# with a shutdown date are history, not facts to keep current.
+HISTORY_LESSON = "07_migration"
+
+
 def test_no_model_name_or_price_is_hard_coded(notebook_path):
     source = "\n".join(c.source for c in cells(nbformat.read(notebook_path, as_version=4), "code"))
-    assert not re.search(r"[\"'](gpt-image|dall-e|chatgpt-image|gpt-5)[^\"']*[\"']", source), \
-        "take model names from helpers.registry"
+    history = ({m.id for m in registry.MODELS.values() if m.lifecycle.shutdown_date}
+               if notebook_path.stem == HISTORY_LESSON else set())
+    named = re.findall(r"[\"']((?:gpt-image|dall-e|chatgpt-image|gpt-5)[^\"']*)[\"']", source)
+    assert not [name for name in named if name not in history], "take model names from helpers.registry"
     assert not re.search(r"\$\s?\d", source), "take prices from helpers.registry"
 
 
