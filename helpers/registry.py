@@ -23,6 +23,8 @@ from . import tracks
 AS_OF = "2026-12-02"
 # The first fact set, kept for facts that were not re-checked in the later refreshes (2026-11-29, 2026-12-02).
 FIRST_AS_OF = "2026-11-20"
+# Every day the facts were checked: each fact's source is dated with one of them.
+FACT_CHECK_DAYS = (FIRST_AS_OF, "2026-11-29", AS_OF)
 
 NOT_FOUND = "not found"
 

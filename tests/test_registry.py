@@ -56,7 +56,8 @@ def test_image_models_are_never_responses_top_level_models():
 
 def test_lifecycle_facts_as_of_today():
     mini = registry.get("gpt-image-1-mini")
-    assert mini.status_on(registry.as_of_day()) == registry.DEPRECATED and mini.lifecycle.shutdown_date == "2026-12-01"
+    assert mini.status_on(registry.as_of_day()) == registry.SHUT_DOWN and mini.lifecycle.shutdown_date == "2026-12-01"
+    assert registry.lane_model(registry.as_of_day()) == "gpt-image-2.6-flare"
     assert registry.get("gpt-image-1").status_on(registry.as_of_day()) == registry.SHUT_DOWN
     assert registry.get("gpt-image-1").lifecycle.shutdown_date == "2026-10-23"
     assert registry.recommended_successor("gpt-image-1-mini") in registry.MODELS
@@ -80,7 +81,7 @@ def test_every_number_has_a_dated_source():
         for fact in (model.lifecycle, model.capabilities, model.token_prices, model.per_image_prices,
                      model.output_tokens, model.rate_limits, model.batch_prices):
             if fact is not None:
-                assert fact.source.citation and fact.source.as_of in (registry.FIRST_AS_OF, registry.AS_OF), model.id
+                assert fact.source.citation and fact.source.as_of in registry.FACT_CHECK_DAYS, model.id
 
 
 def test_not_found_reads_as_not_found():

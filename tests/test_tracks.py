@@ -1,5 +1,7 @@
 """The two executed lesson tracks: which track a kernel is on, and which model each track teaches."""
 
+import datetime as dt
+
 import pytest
 
 from helpers import edits, lessons, pricing, registry, tracks
@@ -32,10 +34,11 @@ def test_minis_successor_track_teaches_the_budget_lane_successor(lessons_on_mini
     assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"}) == "gpt-image-2.6-flare"
 
 
-def test_a_lesson_model_that_names_no_successor_is_its_own_successor_track(monkeypatch):
-    monkeypatch.setenv("COOKBOOK_IMAGE_MODEL", "gpt-image-2")
-    assert registry.get("gpt-image-2").lifecycle.successors == ()
-    assert registry.lesson_image_model(DAY, env={"COOKBOOK_TRACK": "successor"}) == "gpt-image-2"
+def test_a_lesson_model_that_names_no_successor_is_its_own_successor_track():
+    lane = registry.lane_model(DAY)
+    assert registry.get(lane).lifecycle.successors == ()
+    assert registry.track_image_model(tracks.SUCCESSOR, DAY) == lane
+    assert registry.lesson_tracks(DAY) == [tracks.TRACKS[tracks.PRIMARY]]
 
 
 def test_successor_copies_reach_the_kit_folders_one_level_up():
@@ -55,7 +58,7 @@ def test_batch_falls_back_to_the_cheapest_served_batch_model_that_retires_no_soo
 
 def test_comparisons_leave_out_models_that_shut_down_sooner():
     assert "gpt-image-1-mini" not in pricing.comparison_models("gpt-image-2.6-flare", DAY)
-    assert "gpt-image-1.5" in pricing.comparison_models("gpt-image-1-mini", DAY)
+    assert "gpt-image-1.5" in pricing.comparison_models("gpt-image-1-mini", dt.date(2026, 11, 29))
 
 
 @pytest.mark.parametrize("model, value", [("gpt-image-1-mini", "high"), ("gpt-image-2", "low"),
@@ -95,8 +98,12 @@ def test_rebuild_all_rebuilds_both_tracks_then_the_generated_docs(monkeypatch):
     steps = []
     monkeypatch.setattr(rebuild, "rebuild", lambda path, source, track: steps.append((track, path.name)))
     monkeypatch.setattr(rebuild, "refresh_generated_docs", lambda: steps.append("docs"))
+    monkeypatch.setattr(rebuild, "retire_inactive_tracks", lambda active: steps.append("retire"))
     rebuild.main(["--all"])
-    lessons_rebuilt = [(t, p.name) for t in tracks.TRACKS for p in tracks.source_lessons()]
+    day = registry.kit_day("record", {"COOKBOOK_RECORD_FROM": "simulator"})
+    lessons_rebuilt = [(t.name, p.name) for t in registry.lesson_tracks(day) for p in tracks.source_lessons()]
+    assert steps[-2:] == ["retire", "docs"]
+    steps = [step for step in steps if step != "retire"]
     assert steps == [*lessons_rebuilt, "docs"]
 
 
