@@ -52,10 +52,15 @@ class _Links(HTMLParser):
                 self.urls.append(value)
 
 
-def _parse(page: Path) -> _Links:
+def _parse(html: str) -> _Links:
     parser = _Links()
-    parser.feed(page.read_text(encoding="utf-8"))
+    parser.feed(html)
     return parser
+
+
+def page_ids(html: str) -> set[str]:
+    """The ids (and named anchors) the HTML page ``html`` defines: what a link's ``#fragment`` may name."""
+    return _parse(html).ids
 
 
 def broken_links(site: Path) -> list[str]:
@@ -66,7 +71,7 @@ def broken_links(site: Path) -> list[str]:
     External URLs are not checked: the site must work with no network, and none of its pages fetch them.
     """
     site = Path(site).resolve()
-    pages = {page: _parse(page) for page in site.rglob("*.html")}
+    pages = {page: _parse(page.read_text(encoding="utf-8")) for page in site.rglob("*.html")}
     broken = []
     for page, parsed in sorted(pages.items()):
         for url in parsed.urls:
@@ -93,6 +98,8 @@ def build(out: Path = DEFAULT_OUT, root: Path = ROOT, lessons: tuple[str, ...] =
     """
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
+    from sphinx.util.console import strip_colors
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     out = Path(out).resolve()
     if out.exists() and any(out.iterdir()) and not (out / BUILD_MARK).exists():
@@ -102,15 +109,21 @@ def build(out: Path = DEFAULT_OUT, root: Path = ROOT, lessons: tuple[str, ...] =
     # interrupted or failed build leaves the previous site as it was.
     with tempfile.TemporaryDirectory() as scratch:
         html = Path(scratch) / "html"
+        # As sphinx-build does it: docutils' registries are restored afterwards, so a second build in the
+        # same process (the tests') does not see the first one's nodes and roles as duplicates.
         try:
-            app = Sphinx(srcdir=root, confdir=WEBSITE, outdir=html, doctreedir=Path(scratch) / "doctrees",
-                         buildername="html", confoverrides={"kit_lessons": list(lessons)}, status=None,
-                         warning=log, freshenv=True, warningiserror=True, exception_on_warning=True)
-            app.build()
+            with patch_docutils(WEBSITE), docutils_namespace():
+                app = Sphinx(srcdir=root, confdir=WEBSITE, outdir=html, doctreedir=Path(scratch) / "doctrees",
+                             buildername="html", confoverrides={"kit_lessons": list(lessons)}, status=None,
+                             warning=log, freshenv=True, warningiserror=True)
+                app.build()
         except (SphinxError, ValueError) as error:
             # Sphinx wraps an error raised in the site's own hooks; its cause says what is wrong.
             cause = error.__cause__ or getattr(error, "orig_exc", None) or error
-            raise SiteError(f"the site did not build: {cause}\n{log.getvalue()}") from error
+            raise SiteError(f"the site did not build: {cause}\n{strip_colors(log.getvalue())}") from error
+        # Every warning is logged (file and line) before the build counts as failed, so all are reported.
+        if app.statuscode or log.getvalue():
+            raise SiteError(f"the site did not build:\n{strip_colors(log.getvalue())}")
         # The home page: the README's page under the name every static host serves for a folder.
         shutil.copyfile(html / "README.html", html / "index.html")
         broken = broken_links(html)

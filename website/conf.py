@@ -50,12 +50,15 @@ OPTIONAL = {"instructors/glossary", "CONTRIBUTING"}
 
 
 def _pages(app, config) -> None:
-    """Restrict the sources to the kit's pages; a listed lesson that is missing stops the build."""
+    """Restrict the sources to the kit's pages; a listed lesson or a required guide that is missing stops the build."""
     src = Path(app.srcdir)
     missing = [stem for stem in config.kit_lessons if not (src / "notebooks" / f"{stem}.ipynb").exists()]
     if missing:
         raise pages.SourceError(f"helpers/lessons.py lists {', '.join(missing)}, but notebooks/ has no "
                                 f"{', '.join(m + '.ipynb' for m in missing)}")
+    absent = [f"{g}.md" for g in GUIDES if g not in OPTIONAL and not (src / f"{g}.md").exists()]
+    if absent:
+        raise pages.SourceError(f"the site's pages include {', '.join(absent)}, which the repository lacks")
     config.kit_guides = [g for g in GUIDES if g not in OPTIONAL or (src / f"{g}.md").exists()]
     config.include_patterns = ["README.md", *(f"notebooks/{s}.ipynb" for s in config.kit_lessons),
                                *(f"{g}.md" for g in config.kit_guides)]
