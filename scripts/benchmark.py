@@ -1,4 +1,4 @@
-"""Print the kit's numbers: suite time, lesson run times, learner install, replay latency, sizes, throughput.
+"""Print the kit's numbers: suite time, lesson run times, learner install, replay latency, sizes, throughput, site build.
 
     .venv/bin/python scripts/benchmark.py [--skip-suite] [--skip-lessons] [--skip-install]
                                           [--images 30] [--scale 30] [--tier 1]
@@ -22,6 +22,8 @@
    (three immediate attempts per image, as a loop without waits does), in the same run. The rate
    is the limit times (the shortest possible span between the first and the last start for that
    many images, divided by the actual span); lost images are those never made.
+7. Website: ``scripts/build_site.py`` building the whole site into a temporary folder, timed, with
+   its page count and size. Target: well under a minute on 2 cores.
 
 Acceptance: the bulk helper reaches at least 95% of the limit and loses nothing (exit status 1 otherwise).
 """
@@ -301,6 +303,20 @@ def throughput(images: int, scale: float, tier: int) -> bool:
     return passed
 
 
+# --- 7. website ------------------------------------------------------------------------------
+
+def site_build() -> None:
+    import build_site  # scripts/ is on the path when this file runs; the site tools load only here
+
+    heading("website")
+    with tempfile.TemporaryDirectory() as scratch:
+        began = time.perf_counter()
+        site = build_site.build(Path(scratch) / "site")
+        elapsed = time.perf_counter() - began
+        size, pages = build_site.size_and_pages(site)
+    print(f"site build time: {elapsed:.1f} s ({pages} pages, {size / 1024 / 1024:.1f} MiB)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-suite", action="store_true", help="do not run the test suite")
@@ -319,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         learner_environment()
     replay_latency()
     sizes()
+    site_build()
     return 0 if throughput(args.images, args.scale, args.tier) and lessons_ok else 1
 
 

@@ -33,7 +33,11 @@ def test_learners_install_no_test_tool_and_every_requirement_is_pinned():
 
 def test_the_test_requirements_add_the_test_tools_to_the_learners():
     assert "-r requirements.txt" in wheelhouse.TEST.read_text().splitlines()
-    assert names(wheelhouse.TEST) == names(wheelhouse.LEARNER) | TEST_TOOLS
+    # The suite also builds the website, so the test install includes the site's tools (learners' never does).
+    site = ROOT / "requirements-site.txt"
+    assert "-r requirements-site.txt" in wheelhouse.TEST.read_text().splitlines()
+    assert not names(site) & names(wheelhouse.LEARNER)
+    assert names(wheelhouse.TEST) == names(wheelhouse.LEARNER) | TEST_TOOLS | names(site)
 
 
 def test_what_learners_run_never_imports_a_test_tool():
