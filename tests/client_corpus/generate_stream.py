@@ -4,7 +4,7 @@ import base64
 
 
 def main(client, aclient, workdir):
-    stream = client.images.generate(model="gpt-image-2", prompt="A lighthouse at dusk", size="512x512",
+    stream = client.images.generate(model="gpt-image-2", prompt="A lighthouse at dusk", size="1024x640",
                                     quality="low", stream=True, partial_images=2)
     kinds = []
     for event in stream:

@@ -20,7 +20,7 @@ def main(client, aclient, workdir):
     assert refused[0] == (400, "Transparent background is not supported for this model.")
     assert refused[1][0] == 400 and "4000x1000" in refused[1][1]
     assert refused[2] == (400, "Streaming must have non-zero partial images.")
-    assert refused[3][0] == 404 and "has been deprecated" in refused[3][1]
+    assert refused[3] == (400, "The model 'dall-e-3' does not exist.")
     logo = client.images.generate(model="gpt-image-2.5-flare", prompt="A logo", background="transparent",
                                   quality="low")
     assert logo.background == "transparent"
