@@ -869,7 +869,9 @@ KILLED_BULK = textwrap.dedent("""
 @pytest.mark.parametrize("kill_after", ["img-00.png", "img-03.png", "manifest.json"])
 def test_fault_a_killed_bulk_run_never_pays_twice_for_a_saved_image(tmp_path, kill_after):
     run_dir = tmp_path / "run"
-    proc = subprocess.run([sys.executable, "-c", KILLED_BULK, str(run_dir), kill_after], cwd=ROOT)
+    # Live mode asks the lifecycle on today (COOKBOOK_TODAY, a day mini was served), as the resumed run here does.
+    proc = subprocess.run([sys.executable, "-c", KILLED_BULK, str(run_dir), kill_after], cwd=ROOT,
+                          env={**os.environ, "COOKBOOK_MODE": "live"})
     assert proc.returncode == -signal.SIGKILL
     saved_before = {p.name for p in run_dir.glob("img-*.png")}
     client, api = counting_client()
