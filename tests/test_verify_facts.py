@@ -107,7 +107,8 @@ def test_rehearsal_against_the_default_simulator_agrees_and_says_simulated(live_
     assert {f["model"] for f in report["facts"] if f["fact"] == "listed"} == set(registry.MODELS)
     usage = {f["id"]: f for f in report["facts"] if f["fact"].startswith("output_tokens")}
     assert usage[f"{MINI}/output_tokens[low,1024x1024]"]["verdict"] == verify_facts.AGREE
-    assert usage["gpt-image-2/output_tokens[low,1024x1024]"]["verdict"] == verify_facts.NEW  # no table cell
+    # the official calculator's 196 tokens (registry) and the simulator's answer agree
+    assert usage["gpt-image-2/output_tokens[low,1024x1024]"]["verdict"] == verify_facts.AGREE
     rule = next(f for f in report["facts"] if f["id"] == "gpt-image-2/capabilities.transparent_background")
     assert rule["status"] == 400 and rule["verdict"] == verify_facts.AGREE
     retired = next(f for f in report["facts"] if f["id"] == "gpt-image-1/error_when_shut_down")
@@ -122,8 +123,8 @@ def test_rehearsal_names_each_difference(live_env, tmp_path, monkeypatch, capsys
     code, out, _, md, report = rehearse(Disagreeing(), ["--all", "--yes"], tmp_path, monkeypatch, capsys)
     assert code == 1
     differing = {f["id"]: f for f in report["facts"] if f["verdict"] == verify_facts.DIFFER}
-    assert set(differing) == {"gpt-image-2/lifecycle.shutdown_date", f"{MINI}/output_tokens[low,1024x1024]",
-                              "gpt-image-2/capabilities.transparent_background"}
+    # gpt-image-2's transparency now rests on [OAI] wording, so it is no longer a third-party rule to probe.
+    assert set(differing) == {"gpt-image-2/lifecycle.shutdown_date", f"{MINI}/output_tokens[low,1024x1024]"}
     date = differing["gpt-image-2/lifecycle.shutdown_date"]
     assert (date["registry"], date["observed"]) == ("none announced", OBSERVED_SHUTDOWN)
     assert "the [3P] report of 2027-02-10 is confirmed" in date["note"]
@@ -216,8 +217,7 @@ def test_usage_probes_follow_the_lesson_model_and_its_successors(lessons_on_mini
     assert verify_facts.usage_models(before, env={}) == [MINI, "gpt-image-2.6-flare", "gpt-image-2.6-sunburst",
                                                           "gpt-image-2"]
     after = registry.on(MINI, before).record.lifecycle.shutdown()
-    assert verify_facts.usage_models(after, env={}) == ["gpt-image-2.6-flare", "gpt-image-2.6-sunburst",
-                                                         "gpt-image-2"]
+    assert verify_facts.usage_models(after, env={}) == ["gpt-image-2.6-flare", "gpt-image-2"]
 
 
 def test_rule_probes_come_from_third_party_capabilities(monkeypatch):
