@@ -61,13 +61,18 @@ SERVER_CONFIG = '{"ServerApp": {"jpserver_extensions": {"jupyter_lsp": false, "j
 LIVE_BUDGET_USD = "0.25"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def system_chromium():
+def require_system_chromium() -> None:
+    """Skip the calling test when Debian's Chromium is missing, except under CI, where it fails."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def system_chromium():
+    require_system_chromium()
 
 
 def _free_port() -> int:
