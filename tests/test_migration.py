@@ -157,15 +157,21 @@ def test_the_dalle_3_example_lists_every_legacy_parameter_and_the_url_reading():
     assert registry.get("dall-e-3").capabilities is None
     plan = migration.plan(DALLE_3, day=DAY)
     assert plan.target.id == target
-    assert whats(plan.edits) == ["model", "size", "quality", "style", "response_format", "result.data[i].url"]
     check_model_change(plan, "model", "dall-e-3", target)
 
-    size = plan.change("size")
-    assert size.before == '"1792x1024"' and size.source == migration.LEGACY_SIZES_SOURCE
+    # 1792x1024 is a DALL·E size; the target keeps it where its size rule accepts it, else moves it.
+    keeps_size = tcaps.arbitrary_sizes and tcaps.size_problem("1792x1024") is None
+    sized = [] if keeps_size else ["size"]
+    assert whats(plan.edits) == ["model", *sized, "quality", "style", "response_format", "result.data[i].url"]
     new_size = plan.call_after["size"]
-    width, height = registry.parse_size(new_size)
-    assert new_size in tcaps.sizes and width > height, "a listed landscape size, like 1792x1024"
-    assert size.after == f'"{new_size}"'
+    if keeps_size:
+        assert new_size == "1792x1024" and plan.change("size") is None
+    else:
+        size = plan.change("size")
+        assert size.before == '"1792x1024"' and size.source == migration.LEGACY_SIZES_SOURCE
+        width, height = registry.parse_size(new_size)
+        assert new_size in tcaps.sizes and width > height, "a listed landscape size, like 1792x1024"
+        assert size.after == f'"{new_size}"'
 
     quality = plan.change("quality")
     assert (quality.before, quality.after) == ('"hd"', '"high"') and "high" in tcaps.qualities
@@ -183,6 +189,18 @@ def test_the_dalle_3_example_lists_every_legacy_parameter_and_the_url_reading():
     assert plan.change("Batch").before.startswith(registry.NOT_FOUND)
     assert plan.change("price per image").before == registry.NOT_FOUND, "the registry has no DALL·E prices"
     check_every_change_is_sourced_and_printable(plan)
+
+
+def test_a_dalle_size_the_target_refuses_moves_to_its_nearest_listed_shape():
+    target = successor_of("dall-e-2")
+    problem = caps(target).size_problem("256x256")
+    assert problem, "256x256 is under the pixel budget of today's GPT image models"
+    plan = migration.plan(dict(model="dall-e-2", prompt="...", size="256x256"), day=DAY)
+    size = plan.change("size")
+    assert size.before == '"256x256"' and size.source == migration.LEGACY_SIZES_SOURCE
+    assert problem in size.why and "DALL·E size" in size.why
+    width, height = registry.parse_size(plan.call_after["size"])
+    assert plan.call_after["size"] in caps(target).sizes and width == height, "the square listed size"
 
 
 def test_the_side_by_side_diff_marks_changed_removed_and_kept_lines():
@@ -203,17 +221,31 @@ def test_the_side_by_side_diff_marks_changed_removed_and_kept_lines():
 
 def test_gpt_image_2_to_2_6_flare_follows_each_records_rules():
     old, new = "gpt-image-2", "gpt-image-2.6-flare"
-    assert caps(old).arbitrary_sizes and caps(new).arbitrary_sizes is not True
-    call = dict(model=old, prompt="...", size="1536x864", quality="low")
     assert caps(old).size_problem("1536x864") is None, "a size gpt-image-2 takes"
+    call = dict(model=old, prompt="...", size="1536x864", quality="low")
     plan = migration.plan(call, day=DAY, target=new)
-    assert whats(plan.edits) == ["model", "size"]
+    takes_it = caps(new).arbitrary_sizes and caps(new).size_problem("1536x864") is None
+    assert whats(plan.edits) == ["model"] + ([] if takes_it else ["size"])
     assert plan.change("model").source == registry.get(old).lifecycle.source
-    size = plan.change("size")
-    assert plan.call_after["size"] in caps(new).sizes and size.source == caps(new).source_of_param("size")
-    assert registry.NOT_FOUND in size.why, "whether 2.6 takes other sizes is not in the registry"
+    if takes_it:
+        assert plan.call_after["size"] == "1536x864"
+    else:
+        size = plan.change("size")
+        assert plan.call_after["size"] in caps(new).sizes and size.source == caps(new).source_of_param("size")
     check_batch_and_price(plan, old, new, "low", "1536x864", "low", plan.call_after["size"])
     check_every_change_is_sourced_and_printable(plan)
+
+
+def test_a_size_the_targets_rule_refuses_moves_and_cites_the_rule():
+    old, new = "gpt-image-2", "gpt-image-2.6-flare"
+    problem = caps(new).size_problem("4096x1024")
+    assert problem, "an edge over the longest edge the rule allows"
+    plan = migration.plan(dict(model=old, prompt="...", size="4096x1024", quality="low"), day=DAY, target=new)
+    size = plan.change("size")
+    assert problem in size.why and size.source == caps(new).source_of_param("size")
+    width, height = registry.parse_size(plan.call_after["size"])
+    assert plan.call_after["size"] in caps(new).sizes and width > height, "the listed landscape size"
+    assert caps(new).size_problem(plan.call_after["size"]) is None
 
 
 def test_gpt_image_1_5_to_gpt_image_2_drops_fidelity_and_lowers_an_unknown_quality():
@@ -273,7 +305,12 @@ def test_an_omitted_quality_is_flagged_for_checking_not_filled_in():
     quality = plan.change("quality")
     assert (quality.kind, quality.before, quality.after) == (CHECK, NOT_SENT, NOT_SENT)
     assert "quality" not in plan.call_after and quality.source == migration.QUALITY_DEFAULT_SOURCE
-    assert "priced as high" in plan.price_after.assumption
+    # The price of an omitted quality is what pricing gives "auto": a count for it where one is known,
+    # else the dearest quality, labelled. It is never below the dearest listed quality's count.
+    after, auto = plan.price_after, pricing.estimate(plan.target.id, "auto", "1024x1024")
+    assert (after.quality, after.output_tokens, after.assumption) == ("auto", auto.output_tokens, auto.assumption)
+    high = pricing.estimate(plan.target.id, "high", "1024x1024")
+    assert after.output_tokens >= high.output_tokens
 
 
 def test_a_target_without_capabilities_says_not_found_instead_of_guessing():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import budget, registry, verify_facts
+from helpers import budget, pricing, registry, verify_facts
 from helpers.offline.server import serve
 from helpers.offline.simulator import Simulator
 
@@ -39,13 +39,10 @@ class Counting(Simulator):
 
 
 class Disagreeing(Counting):
-    """Disagrees with the registry on one lifecycle date, one token count and one rule."""
+    """Disagrees with the registry on one lifecycle date and one token count."""
 
     def handle(self, method, path, query, headers, body):
         request = json.loads(body) if path.endswith("/images/generations") else {}
-        transparent = request.get("model") == "gpt-image-2" and request.get("background") == "transparent"
-        if transparent:  # the rule ([3P]: gpt-image-2 refuses transparency) does not hold here
-            body = json.dumps({k: v for k, v in request.items() if k != "background"}).encode()
         answer = super().handle(method, path, query, headers, body)
         if answer.status != 200:
             return answer
@@ -55,8 +52,6 @@ class Disagreeing(Counting):
         elif request.get("model") == MINI:
             payload["usage"] = {**payload["usage"], "output_tokens": OBSERVED_MINI_TOKENS,
                                 "output_tokens_details": {"image_tokens": OBSERVED_MINI_TOKENS, "text_tokens": 0}}
-        elif transparent:
-            payload["background"] = "transparent"
         return dataclasses.replace(answer, body=payload)
 
 
@@ -109,14 +104,11 @@ def test_rehearsal_against_the_default_simulator_agrees_and_says_simulated(live_
     assert usage[f"{MINI}/output_tokens[low,1024x1024]"]["verdict"] == verify_facts.AGREE
     # the official calculator's 196 tokens (registry) and the simulator's answer agree
     assert usage["gpt-image-2/output_tokens[low,1024x1024]"]["verdict"] == verify_facts.AGREE
-    rule = next(f for f in report["facts"] if f["id"] == "gpt-image-2/capabilities.transparent_background")
-    assert rule["status"] == 400 and rule["verdict"] == verify_facts.AGREE
     retired = next(f for f in report["facts"] if f["id"] == "gpt-image-1/error_when_shut_down")
-    assert retired["status"] == 404 and retired["verdict"] == verify_facts.NEW and "model_not_found" in retired["observed"]
-    assert {n["probe"] for n in report["not_run"]} >= {"retired:dall-e-2", "usage:gpt-image-2.6-flare"}  # unpriced
-    assert rule["request"] == {"method": "POST", "path": "/v1/images/generations", "body": {
-        "model": "gpt-image-2", "prompt": verify_facts.PROBE_PROMPT, "quality": "low", "size": "1024x1024",
-        "background": "transparent", "output_format": "png"}}
+    assert retired["status"] == 400 and retired["verdict"] == verify_facts.NEW and "invalid_value" in retired["observed"]
+    # unpriced: DALL·E has no prices; flare's count and its [3P] transparency rule rest on undocumented counts
+    assert {n["probe"] for n in report["not_run"]} >= {"retired:dall-e-2", "usage:gpt-image-2.6-flare",
+                                                       "rule:gpt-image-2.6-flare:transparent_background"}
 
 
 def test_rehearsal_names_each_difference(live_env, tmp_path, monkeypatch, capsys, lessons_on_mini):
@@ -130,7 +122,6 @@ def test_rehearsal_names_each_difference(live_env, tmp_path, monkeypatch, capsys
     assert "the [3P] report of 2027-02-10 is confirmed" in date["note"]
     tokens = differing[f"{MINI}/output_tokens[low,1024x1024]"]
     assert (tokens["registry"], tokens["observed"]) == ("272", str(OBSERVED_MINI_TOKENS))
-    assert differing["gpt-image-2/capabilities.transparent_background"]["observed"].startswith("accepted")
     section = md.split("## Differences")[1].split("## Every fact checked")[0]
     for fact_id, fact in differing.items():
         assert f"| `{fact_id}` | {fact['registry']} |" in section
@@ -221,19 +212,30 @@ def test_usage_probes_follow_the_lesson_model_and_its_successors(lessons_on_mini
 
 
 def test_rule_probes_come_from_third_party_capabilities(monkeypatch):
-    flare = registry.get("gpt-image-2.5-flare")
+    gpt2 = registry.get("gpt-image-2")
     day = registry.as_of_day()
     names = lambda: {p.name for p in verify_facts.rule_probes(day)[0]}  # noqa: E731
-    assert "rule:gpt-image-2.5-flare:transparent_background" not in names()
-    third_party = dataclasses.replace(flare.capabilities, field_sources={
-        **flare.capabilities.field_sources, "transparent_background": registry.Source("[3P] a test claim")})
-    monkeypatch.setitem(registry.MODELS, flare.id, dataclasses.replace(flare, capabilities=third_party))
-    assert "rule:gpt-image-2.5-flare:transparent_background" in names()
-    probe = next(p for p in verify_facts.rule_probes(day)[0] if p.model == flare.id)
-    assert probe.request.body["background"] == "transparent"
-    prices, tokens = flare.token_prices, flare.output_tokens.tokens[("low", "1024x1024")]
+    assert "rule:gpt-image-2:transparent_background" not in names(), "an [OAI] rule is not probed"
+    third_party = dataclasses.replace(gpt2.capabilities, field_sources={
+        **gpt2.capabilities.field_sources, "transparent_background": registry.Source("[3P] a test claim")})
+    monkeypatch.setitem(registry.MODELS, gpt2.id, dataclasses.replace(gpt2, capabilities=third_party))
+    assert "rule:gpt-image-2:transparent_background" in names()
+    probe = next(p for p in verify_facts.rule_probes(day)[0] if p.model == gpt2.id)
+    assert probe.request.body == {"model": "gpt-image-2", "prompt": verify_facts.PROBE_PROMPT, "quality": "low",
+                                  "size": "1024x1024", "background": "transparent", "output_format": "png"}
+    assert gpt2.output_tokens.source.tag == "[OAI]", "a documented count prices the probe"
+    image = pricing.estimate(gpt2.id, "low", "1024x1024")
+    assert image.from_token_table == gpt2.output_tokens.tokens[("low", "1024x1024")] * gpt2.token_prices.image_out / 1e6
     prompt_tokens = len(verify_facts.PROBE_PROMPT) + verify_facts.PROMPT_OVERHEAD_TOKENS
-    assert probe.bound_usd == pytest.approx((tokens * prices.image_out + prompt_tokens * prices.text_in) / 1e6)
+    assert probe.bound_usd == pytest.approx(image.upper + prompt_tokens * gpt2.token_prices.text_in / 1e6)
+
+
+def test_a_rule_probe_on_an_undocumented_count_is_not_priced():
+    day = registry.on(MINI, registry.as_of_day()).record.lifecycle.shutdown()
+    flare = registry.lane_model(day)
+    assert registry.get(flare).output_tokens is None, "the lane's model has no documented output count"
+    probe = next(p for p in verify_facts.rule_probes(day)[0] if p.model == flare)
+    assert probe.bound_usd is None and "the registry cannot price it" in probe.cost_note
 
 
 # --- folding a report into the registry --------------------------------------------------------------
@@ -272,8 +274,6 @@ def test_fold_writes_and_prints_the_diff_then_the_registry_shows_live_facts(live
     on_day = registry.ModelOnDay(gpt2, registry.as_of_day())
     assert on_day.status == registry.DEPRECATED and on_day.status_line().startswith(
         f"deprecated, shuts down {OBSERVED_SHUTDOWN}")
-    assert gpt2.capabilities.transparent_background == "yes"
-    assert gpt2.capabilities.source_of("transparent_background").citation.startswith(f"[LIVE {DAY}]")
     mini = models[MINI].output_tokens
     assert mini.tokens[("low", "1024x1024")] == OBSERVED_MINI_TOKENS and mini.tokens[("medium", "1024x1024")] == 1056
     assert mini.source.citation.startswith(f"[LIVE {DAY}]") and "other cells: [OAI]" in mini.source.citation
