@@ -164,11 +164,12 @@ def lifecycle_verdict(model: str, shutdown_date: Optional[str], today: dt.date) 
                      "", SRC_MODELS_ENDPOINT)
     days = (dt.date.fromisoformat(shutdown_date) - today).days
     if days < 0:
-        return Check(step, TODO, f"{model} shut down on {shutdown_date}, {-days} days before {today}.{disagree}",
+        before = registry.days_phrase(-days)
+        return Check(step, TODO, f"{model} shut down on {shutdown_date}, {before} before {today}.{disagree}",
                      f"Switch now: {move}.", f"{SRC_MODELS_ENDPOINT}; lifecycle source: {life.source}")
     status = WARN if days <= SHUTDOWN_WARNING_DAYS else OK
     return Check(step, status,
-                 f"{model} shuts down on {shutdown_date}, in {days} days (counted from {today}).{disagree}",
+                 f"{model} shuts down on {shutdown_date}, {registry.days_phrase(days)} after {today}.{disagree}",
                  move + ".", f"{SRC_MODELS_ENDPOINT}; lifecycle source: {life.source}")
 
 

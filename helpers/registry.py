@@ -223,7 +223,10 @@ class Capabilities:
         return self.field_sources.get(name, self.source)
 
     def source_of_param(self, param: str) -> Source:
-        """The source of the rule on one request parameter (``"background"`` is ``transparent_background``)."""
+        """The source of the rule on one request parameter (``"background"`` is ``transparent_background``;
+        ``"size"`` is the model's size rule where it has one)."""
+        if param == "size" and self.size_rule is not None:
+            return self.size_rule.source
         return self.source_of(PARAM_FIELDS.get(param, param))
 
 
@@ -1047,8 +1050,13 @@ class ModelOnDay:
                      "status)" if reported else "")
             return f"{self.status}, no shutdown announced (as of {self.day}){extra}"
         if days is not None and days <= 0:
-            return f"shut down on {life.shutdown_date} ({-days} days before {self.day})"
-        return f"{self.status}, shuts down {life.shutdown_date} ({days} days after {self.day})"
+            return f"shut down on {life.shutdown_date} ({days_phrase(-days)} before {self.day})"
+        return f"{self.status}, shuts down {life.shutdown_date} ({days_phrase(days)} after {self.day})"
+
+
+def days_phrase(days: int) -> str:
+    """ "1 day", "2 days": a count of days (an int >= 0) as words read beside an absolute date."""
+    return f"{days} day" if days == 1 else f"{days} days"
 
 
 class ModelShutDown(ValueError):

@@ -96,7 +96,7 @@ def test_lifecycle_before_shutdown_warns_with_days_and_successor():
     today = dt.date.fromisoformat(shutdown) - dt.timedelta(days=11)
     check = access.lifecycle_verdict(MINI, shutdown, today)
     assert check.status == access.WARN
-    assert "in 11 days" in check.summary
+    assert "2026-12-01, 11 days after 2026-11-20." in check.summary
     assert registry.recommended_successor(MINI) in check.next_step
 
 
@@ -115,7 +115,7 @@ def test_check_lifecycle_asks_the_api():
     client = sdk_client(transport.SimulatorTransport(Simulator()))
     check = access.check_lifecycle(client, MINI, mode="offline")
     expected_days = registry.on(MINI, registry.as_of_day()).days_until_shutdown
-    assert f"in {expected_days} days" in check.summary
+    assert f"{registry.days_phrase(expected_days)} after {registry.as_of_day()}." in check.summary
 
 
 def test_check_lifecycle_turns_an_api_error_into_a_diagnosis():

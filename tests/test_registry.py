@@ -150,7 +150,7 @@ def test_kit_day_is_today_live_and_the_as_of_date_offline():
 def test_countdown_always_names_the_day_it_counts_from():
     assert registry.on("gpt-image-1-mini", DAY_BEFORE).status_line() == (
         "deprecated, shuts down 2026-12-01 (2 days after 2026-11-29)")
-    assert registry.on("gpt-image-1-mini", DAY_AFTER).status_line() == "shut down on 2026-12-01 (1 days before 2026-12-02)"
+    assert registry.on("gpt-image-1-mini", DAY_AFTER).status_line() == "shut down on 2026-12-01 (1 day before 2026-12-02)"
 
 
 def test_a_reported_shutdown_is_not_a_status():

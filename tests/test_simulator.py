@@ -128,6 +128,21 @@ def test_auto_quality_and_size_resolve_to_medium_square(sdk):
     assert (answer.size, answer.quality, answer.usage.output_tokens) == ("1024x1024", "medium", 1056)
 
 
+def test_an_omitted_quality_bills_the_models_own_estimate_for_one():
+    flare = "gpt-image-2.6-flare"
+    day = registry.on(MINI, registry.as_of_day()).record.lifecycle.shutdown()
+    adapter = Adapter(Simulator(day=day))
+    client = openai.OpenAI(api_key="sk-test", base_url="http://sim.invalid/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=httpx2.MockTransport(adapter)))
+    estimate = registry.get(flare).estimated_output_tokens
+    client.images.generate(model=flare, prompt="A red fox", size="1024x1024")
+    answer = ImagesResponse.model_validate(adapter.last.body)
+    assert answer.quality == "medium", "it still renders as the simulator's medium"
+    assert answer.usage.output_tokens == estimate.tokens[("auto", "1024x1024")] > estimate.tokens[("high", "1024x1024")]
+    client.images.generate(model=flare, prompt="A red fox", size="1024x1024", quality="medium")
+    assert ImagesResponse.model_validate(adapter.last.body).usage.output_tokens == estimate.tokens[("medium", "1024x1024")]
+
+
 @pytest.mark.parametrize("size", ["1536x1024", "1024x1536"])
 def test_decoded_dimensions_match_the_claimed_size(sdk, size):
     client, adapter = sdk

@@ -149,10 +149,20 @@ class ImageRequest:
     partial_images: int = 0
     input_fidelity: Optional[str] = None
     safety_identifier: Optional[str] = None
+    requested_quality: Optional[str] = None  # as sent; "auto" when omitted
 
     @property
     def size(self) -> str:
         return f"{self.width}x{self.height}"
+
+    @property
+    def usage_quality(self) -> str:
+        """The quality ``usage`` is counted at: an omitted quality bills as the model's own estimate for
+        one where the registry has it (2.6: [derived] 5,800 tokens at 1024x1024), else as it renders."""
+        estimated = registry.get(self.model).estimated_output_tokens
+        if self.requested_quality == "auto" and estimated is not None and ("auto", self.size) in estimated.tokens:
+            return "auto"
+        return self.quality
 
     def render(self, **kw: Any) -> dict:
         return dict(output_format=self.output_format, background=self.background, compression=self.compression,
@@ -312,7 +322,7 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
     fidelity = _check_input_fidelity(fields.get("input_fidelity"), caps, model, route)
     return ImageRequest(
         model=model, prompt=prompt, width=width, height=height,
-        quality=AUTO_QUALITY if quality == "auto" else quality,
+        quality=AUTO_QUALITY if quality == "auto" else quality, requested_quality=quality,
         background="transparent" if background == "transparent" else "opaque",
         output_format=output_format, compression=compression, n=n, stream=stream,
         partial_images=partial_images if stream else 0, input_fidelity=fidelity,
@@ -657,7 +667,7 @@ class Simulator:
                       "output_tokens": mainline_out, "output_tokens_details": {"reasoning_tokens": 0},
                       "total_tokens": mainline_in + mainline_out},
             "tool_usage": {
-                "image_gen": _usage(req.model, req.quality, req.size, images=1, partial_images=req.partial_images,
+                "image_gen": _usage(req.model, req.usage_quality, req.size, images=1, partial_images=req.partial_images,
                                     text=text_tokens(revised), image=image_in),
                 "web_search": {"num_requests": 0},
             },
@@ -728,12 +738,12 @@ def _images_answer(req: ImageRequest, seed: str, render: Callable[[int], bytes],
                                                            total=req.partial_images, **req.render()))}
                   for k in range(req.partial_images)]
         done = {"type": f"{prefix}.completed", "b64_json": _b64(render(0)), "created_at": created, **shared,
-                "usage": _usage(req.model, req.quality, req.size, details=False, **count)}
+                "usage": _usage(req.model, req.usage_quality, req.size, details=False, **count)}
         if req.safety_identifier:
             done["safety_identifier"] = req.safety_identifier
         return tuple({"event": e["type"], "data": e} for e in events + [done])
     answer = {"created": created, **shared, "data": [{"b64_json": _b64(render(i))} for i in range(req.n)],
-              "usage": _usage(req.model, req.quality, req.size, **count)}
+              "usage": _usage(req.model, req.usage_quality, req.size, **count)}
     if req.safety_identifier:
         answer["safety_identifier"] = req.safety_identifier
     return answer
