@@ -2,14 +2,14 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["make_client", "__version__"]
+__all__ = ["make_async_client", "make_client", "__version__"]
 
 
 def __getattr__(name: str):
-    # ``from helpers import make_client`` imports the client (and the OpenAI SDK with it) on first use
+    # ``from helpers import make_client`` (or ``make_async_client``) imports the client (and the OpenAI SDK with it) on first use
     # only, so a script that needs only the recordings or the registry starts without the SDK's half second.
-    if name == "make_client":
-        from .client import make_client
+    if name in ("make_client", "make_async_client"):
+        from . import client
 
-        return make_client
+        return getattr(client, name)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")

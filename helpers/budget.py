@@ -26,14 +26,13 @@ import base64
 import binascii
 import json
 import math
-import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from . import pricing, registry
+from . import pricing, registry, settings
 
-DEFAULT_BUDGET_USD = 1.00
+DEFAULT_BUDGET_USD = settings.DEFAULT_BUDGET_USD
 
 # --- stated bounds where the registry documents no count ---------------------------------------
 # A token of a byte-pair encoding covers at least one UTF-8 byte, so the byte count bounds the
@@ -84,7 +83,7 @@ class BudgetExceeded(RuntimeError):
     """Raised before sending a request that would take spending past the cap (nothing is sent)."""
 
 
-class BudgetConfigError(ValueError):
+class BudgetConfigError(settings.SettingError):
     """COOKBOOK_BUDGET_USD (or a cap's limit) is not a finite number of US dollars >= 0."""
 
 
@@ -107,12 +106,9 @@ class ExpectedCost:
 def validate_limit(value: Any, name: str = "COOKBOOK_BUDGET_USD") -> float:
     """A budget in US dollars as a float. Raises BudgetConfigError unless it is a finite number >= 0."""
     try:
-        limit = float(value)
-    except (TypeError, ValueError):
-        raise BudgetConfigError(f"{name} must be a number of US dollars, got {value!r}") from None
-    if isinstance(value, bool) or not math.isfinite(limit) or limit < 0:
-        raise BudgetConfigError(f"{name} must be a finite number of US dollars, 0 or more; got {value!r}")
-    return limit
+        return settings.dollars(value, name)
+    except settings.SettingError as error:
+        raise BudgetConfigError(str(error)) from None
 
 
 # --- estimates ---------------------------------------------------------------------------------
@@ -513,8 +509,11 @@ class SpendingCap:
 
 def cap_from_environment() -> SpendingCap:
     """A new cap from COOKBOOK_BUDGET_USD and COOKBOOK_ALLOW_UNPRICED; raises BudgetConfigError for a bad budget."""
-    limit = validate_limit(os.environ.get("COOKBOOK_BUDGET_USD", str(DEFAULT_BUDGET_USD)).strip())
-    return SpendingCap(limit, allow_unpriced=os.environ.get("COOKBOOK_ALLOW_UNPRICED") == "1")
+    try:
+        limit = settings.budget_usd()
+    except settings.SettingError as error:
+        raise BudgetConfigError(str(error)) from None
+    return SpendingCap(limit, allow_unpriced=settings.allow_unpriced())
 
 
 # One cap per kernel: every live client made in this process draws on it.

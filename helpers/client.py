@@ -17,6 +17,7 @@ import os
 import re
 import textwrap
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
@@ -24,26 +25,28 @@ from typing import Any, Callable, Mapping, Optional
 import httpx2
 import openai
 
-from . import budget, registry, tracks
+from . import budget, registry, settings, tracks
 from .wrapping import LINE_WIDTH, wrap
-from .offline import recording, transport
-from .offline.errors import ERRORS
+from .api_errors import ERRORS
 from .offline.simulator import Simulator
+from .offline.transport import SimulatorTransport
+from .transports import recording
+from .transports.live import live_transport
+from .transports.record import RecordingTransport
+from .transports.replay import ReplayTransport
 
-MODES = ("offline", "replay", "live", "record")
-RECORD_SOURCES = ("api", "simulator")
+MODES, RECORD_SOURCES = settings.MODES, settings.RECORD_SOURCES
 RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "recordings"
 # No request leaves the machine in these modes, so the SDK only needs a placeholder key.
 PLACEHOLDER_KEY = "offline-placeholder"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OFFLINE_EVENT_DELAY_S = 0.3
 # Pass as extra_headers={SKIP_CHECKS_HEADER: "1"} to send one live call the registry would refuse.
-SKIP_CHECKS_HEADER = transport.SKIP_CHECKS_HEADER
 # A lesson name is a plain file name: nothing it names can resolve outside RECORDINGS_DIR.
 LESSON_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 
 
-class ModeError(ValueError):
+class ModeError(settings.SettingError):
     pass
 
 
@@ -77,32 +80,19 @@ def check_lesson_name(lesson: object) -> str:
     return lesson
 
 
-def live_transport(cap: budget.SpendingCap, *, record_to: Optional[recording.Recording] = None,
-                   http=None) -> httpx2.BaseTransport:
-    """The transport stack of a live client, outermost first: registry checks before sending
-    (lifecycle on today's date, parameter rules, input images), an optional recorder, the spending
-    cap, and the scrubbing of keys and ids from every answer. ``http`` is the network transport
-    (default ``httpx2.HTTPTransport()``; pass ``httpx2.AsyncHTTPTransport()`` for the async client:
-    every layer serves both)."""
-    inner: httpx2.BaseTransport = transport.SpendingCapTransport(
-        transport.ScrubbingTransport(http or httpx2.HTTPTransport()), cap)
-    if record_to is not None:
-        inner = transport.RecordingTransport(inner, record_to, recording.OPENAI_API)
-    return transport.PreSendCheckTransport(inner)
-
-
 def current_mode() -> str:
-    mode = os.environ.get("COOKBOOK_MODE", "offline").strip().lower()
-    if mode not in MODES:
-        raise ModeError(f"COOKBOOK_MODE={mode!r} is not one of {', '.join(MODES)}.")
-    return mode
+    """``COOKBOOK_MODE`` (``settings.mode``). Raises ModeError for a value that is not a mode."""
+    try:
+        return settings.mode()
+    except settings.SettingError as error:
+        raise ModeError(str(error)) from None
 
 
 def _record_from() -> str:
-    source = os.environ.get("COOKBOOK_RECORD_FROM", "api").strip().lower()
-    if source not in RECORD_SOURCES:
-        raise ModeError(f"COOKBOOK_RECORD_FROM={source!r} is not one of {', '.join(RECORD_SOURCES)}.")
-    return source
+    try:
+        return settings.record_from()
+    except settings.SettingError as error:
+        raise ModeError(str(error)) from None
 
 
 def _require_key() -> str:
@@ -150,7 +140,8 @@ def usage_origin(lesson: str, *, mode: Optional[str] = None) -> str:
 
 def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
                 simulator: Optional[Simulator] = None, scenario: Optional[str] = None,
-                quiet: bool = False) -> openai.OpenAI:
+                quiet: bool = False, offline_clock: Optional[Callable[[], float]] = None,
+                offline_images_per_minute: Optional[int] = None) -> openai.OpenAI:
     """Build the OpenAI client for ``lesson`` (the recording's name, e.g. ``"01_generate"``).
 
     ``scenario`` names a simulated failure (a kind from ``simulator.ERRORS``, e.g.
@@ -158,10 +149,15 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
     exception classes and bodies offline. A scenario is never sent to the real API: in live mode
     it is answered like offline mode, and record mode records it from the simulator.
 
+    ``offline_clock`` (seconds, like ``time.time``) and ``offline_images_per_minute`` set the offline
+    stand-in's clock and per-minute image limit (lesson 05 shows a Tier 1 limit with them); live
+    modes do not use them.
+
     Raises ValueError for a lesson that is not a plain name or an unknown scenario, ModeError for a
     bad mode or a missing key, budget.BudgetConfigError for a bad COOKBOOK_BUDGET_USD (live and record
     from the API), and recording.RecordingLocked when another process records the same lesson.
     """
+    simulator = simulator or _stand_in(offline_clock, offline_images_per_minute)
     setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.HTTPTransport)
     return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
                          http_client=openai.DefaultHttpx2Client(transport=inner))
@@ -169,16 +165,25 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
 
 def make_async_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2,
                       simulator: Optional[Simulator] = None, scenario: Optional[str] = None,
-                      quiet: bool = False) -> openai.AsyncOpenAI:
+                      quiet: bool = False, offline_clock: Optional[Callable[[], float]] = None,
+                      offline_images_per_minute: Optional[int] = None) -> openai.AsyncOpenAI:
     """``make_client`` for ``openai.AsyncOpenAI``: the same modes, recordings, simulator, checks and cap.
 
-    Arguments and errors are ``make_client``'s. Every transport in ``helpers.offline.transport`` serves
+    Arguments and errors are ``make_client``'s. Every transport in ``helpers.transports`` serves
     both clients; only live requests need httpx2's async HTTP transport. Use it with ``await``, e.g.
     ``image = await client.images.generate(...)`` in a notebook cell.
     """
+    simulator = simulator or _stand_in(offline_clock, offline_images_per_minute)
     setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.AsyncHTTPTransport)
     return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
                               http_client=openai.DefaultAsyncHttpx2Client(transport=inner))
+
+
+def _stand_in(clock: Optional[Callable[[], float]], images_per_minute: Optional[int]) -> Optional[Simulator]:
+    """A simulator with the given clock and limit, or None (the default one) when neither is given."""
+    if clock is None and images_per_minute is None:
+        return None
+    return Simulator(clock=clock or time.time, images_per_minute=images_per_minute)
 
 
 _NOTICE_SHOWN = threading.Event()
@@ -206,14 +211,14 @@ def _wiring(lesson: str, mode: Optional[str], simulator: Optional[Simulator], sc
         replayed = recording.Recording.load(setup.recording_path)
         fallback = None
         if setup.mode == "offline":
-            fallback = transport.SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S,
+            fallback = SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S,
                                                     scenario=scenario)
-        inner: Any = transport.ReplayTransport(
+        inner: Any = ReplayTransport(
             replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
     elif setup.mode == "record" and setup.record_from == "simulator":
         # A lesson's recording describes the kit's day (the registry's as-of date), whatever today is.
         simulator = simulator or Simulator(day=registry.kit_day(setup.mode))
-        inner = transport.RecordingTransport(transport.SimulatorTransport(simulator, scenario=scenario),
+        inner = RecordingTransport(SimulatorTransport(simulator, scenario=scenario),
                                              recording.open_for_recording(setup.new_recording_path),
                                              recording.SIMULATOR, scenario=scenario)
     else:

@@ -18,12 +18,11 @@ from typing import Optional
 
 from PIL import Image
 
-from . import imaging, registry
+from . import imaging, registry, settings
 from .writes import atomic_write_bytes
 
 # COOKBOOK_OUTPUTS_DIR lets the test suite keep its saves out of the learner's folder.
-OUTPUTS_DIR = Path(os.environ.get("COOKBOOK_OUTPUTS_DIR")
-                   or Path(__file__).resolve().parent.parent / "notebooks" / "outputs")
+OUTPUTS_DIR = settings.outputs_dir(Path(__file__).resolve().parent.parent / "notebooks" / "outputs")
 
 # What Pillow calls each format the Images API returns.
 PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}

@@ -341,7 +341,6 @@ def _chosen(source: registry.ModelOnDay, target: registry.ModelOnDay) -> str:
 
 def _one_param(name: str, params: dict, route: str, target: registry.ModelOnDay, source: registry.ModelOnDay,
                prefix: str) -> list[Change]:
-    caps = target.record.capabilities
     value = params[name]
     what, before = f"{prefix}{name}", _literal(value)
     if name in ("model", "type") or value is None:

@@ -27,7 +27,7 @@ from PIL import Image
 
 from . import budget, display, edits, files, pricing, registry
 from .client import current_mode
-from .offline.transport import NOT_RECORDED_HEADER
+from .transports.replay import NOT_RECORDED_HEADER
 from .wrapping import wrap
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_inputs"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping, Optional
 
-from . import tracks
+from . import settings, tracks
 
 AS_OF = "2026-12-02"
 # The first fact set, kept for facts that were not re-checked in the later refreshes (2026-11-29, 2026-12-02).
@@ -882,7 +882,7 @@ def mainline_models() -> list[ModelRecord]:
     return [m for m in MODELS.values() if m.kind == "mainline"]
 
 
-# Reviewed live observations, tagged [LIVE <date>]: written only by ``python -m helpers.verify_facts --fold``
+# Reviewed live observations, tagged [LIVE <date>]: written only by ``python -m helpers.maintainer.verify_facts --fold``
 # after a person has read the check's report, and applied over the records above.
 OBSERVATIONS_PATH = Path(__file__).with_name("observations.json")
 CAPABILITY_FIELDS = frozenset(f.name for f in fields(Capabilities)) - {"source", "field_sources"}
@@ -982,18 +982,12 @@ def today(env: Mapping[str, str] = os.environ) -> _dt.date:
 
     Raises ValueError for a ``COOKBOOK_TODAY`` that is not an ISO date.
     """
-    injected = env.get("COOKBOOK_TODAY", "").strip()
-    if not injected:
-        return _dt.date.today()
-    try:
-        return _dt.date.fromisoformat(injected)
-    except ValueError:
-        raise ValueError(f"COOKBOOK_TODAY={injected!r} is not a date like 2026-12-02.") from None
+    return settings.today_override(env) or _dt.date.today()
 
 
 def uses_real_api(mode: str, env: Mapping[str, str] = os.environ) -> bool:
     """True when requests go to OpenAI: live mode, or record mode recording from the API (the default)."""
-    return mode == "live" or (mode == "record" and env.get("COOKBOOK_RECORD_FROM", "api").strip().lower() == "api")
+    return mode == "live" or (mode == "record" and settings.record_from(env) == "api")
 
 
 def kit_day(mode: Optional[str] = None, env: Mapping[str, str] = os.environ) -> _dt.date:
@@ -1004,7 +998,7 @@ def kit_day(mode: Optional[str] = None, env: Mapping[str, str] = os.environ) -> 
     describe that day and stored notebook outputs must never change with the calendar. ``mode``
     defaults to ``COOKBOOK_MODE`` (``offline`` when unset).
     """
-    mode = mode if mode is not None else env.get("COOKBOOK_MODE", "offline").strip().lower()
+    mode = mode if mode is not None else settings.mode(env)
     return today(env) if uses_real_api(mode, env) else as_of_day()
 
 
@@ -1122,7 +1116,7 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     that model's first-choice successor. Raises UnknownModel for an override the registry does not know,
     and ModelShutDown for one shut down on ``day`` (before any lesson cell sends a request, in every mode).
     """
-    override = env.get("COOKBOOK_IMAGE_MODEL", "").strip()
+    override = settings.image_model_override(env)
     day = day or kit_day(env=env)
     if override:
         found = on(override, day)

@@ -83,7 +83,7 @@ class Plan:
         """What a live run sends and costs (USD) against a ``limit_usd`` spending cap, wrapped at the kit's width."""
         if not self.recording_found:
             return wrapping.wrap(f"{self.notebook}: no recording ({self.recording}) yet, so there is nothing to "
-                                 "plan from. Build it with: python -m helpers.rebuild notebooks/" + self.notebook)
+                                 "plan from. Build it with: python -m helpers.maintainer.rebuild notebooks/" + self.notebook)
         skipped = len(self.requests) - len(self.live)
         lines = [f"{self.notebook}: {len(self.live)} request(s) would be sent live"
                  + (f" ({skipped} simulated failure(s) are never sent)" if skipped else "") + ".",

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
+from . import settings
 from .lessons import NOTEBOOKS_DIR, lesson_paths
 
 PRIMARY, SUCCESSOR = "primary", "successor"
@@ -81,7 +82,7 @@ def get(name: str) -> Track:
 def current(env: Mapping[str, str] = os.environ, cwd: Optional[Path] = None) -> Track:
     """The track this kernel is on: ``COOKBOOK_TRACK`` when set, else the successor track when the kernel
     runs in ``notebooks/successor/``, else the primary. Raises UnknownTrack for a bad ``COOKBOOK_TRACK``."""
-    named = env.get("COOKBOOK_TRACK", "").strip().lower()
+    named = settings.track_name(env)
     if named:
         return get(named)
     here = (cwd or Path.cwd()).resolve()

@@ -29,11 +29,11 @@ from typing import Any, Optional
 import openai
 
 from . import registry
-from .offline import wire
+from . import wire
 from .budget import BudgetExceeded
 from .client import ModeError
-from .offline.recording import RecordingMismatch
-from .offline.transport import NOT_SENT_HEADER, SKIP_CHECKS_HEADER, RequestRefused
+from .transports.recording import RecordingMismatch
+from .transports.precheck import NOT_SENT_HEADER, SKIP_CHECKS_HEADER, RequestRefused
 from .wrapping import LINE_WIDTH
 
 KINDS = (
@@ -81,7 +81,7 @@ SRC_SHUT_DOWN = ("observed 400 invalid_value \"The model '<id>' does not exist.\
                  "invalid_value, param tools, \"The model '<id>' does not exist.\", "
                  "https://github.com/openai/codex/issues/25965 (2026-06-02); lifecycle from the kit's registry")
 SRC_KEY = "[SDK] openai 3.57.0, openai/_client.py (401 -> AuthenticationError)"
-SRC_RECORDING = "the kit: helpers/offline/recording.py (replay mode is strict; offline mode falls back to the simulator)"
+SRC_RECORDING = "the kit: helpers/transports/recording.py (replay mode is strict; offline mode falls back to the simulator)"
 SRC_BUDGET = "the kit: helpers/budget.py (COOKBOOK_BUDGET_USD, checked before anything is sent)"
 
 
@@ -254,7 +254,7 @@ def diagnose(error: BaseException) -> Diagnosis:
             "recording_mismatch", "The request is not in this notebook's recording (replay is strict)",
             "In replay mode every request must equal a recorded one; this one differs (the message shows the diff).",
             "Undo the change, or run with COOKBOOK_MODE=offline (the simulator answers new requests, labelled), "
-            "or rebuild the recording: python -m helpers.rebuild notebooks/<lesson>.ipynb.", SRC_RECORDING)
+            "or rebuild the recording: python -m helpers.maintainer.rebuild notebooks/<lesson>.ipynb.", SRC_RECORDING)
     if isinstance(error, BudgetExceeded):
         return Diagnosis(
             "budget_exceeded", "Not sent: the kit's spending cap would be exceeded",

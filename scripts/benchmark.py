@@ -51,10 +51,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from helpers import budget, bulk, lessons, registry  # noqa: E402
-from helpers.offline import recording, transport  # noqa: E402
-from helpers.offline.server import serve  # noqa: E402
+from helpers import transports  # noqa: E402
+from helpers.transports import recording
+from helpers.maintainer.simulator_server import serve  # noqa: E402
 from helpers.offline.simulator import Simulator  # noqa: E402
-from helpers.rebuild import kernel_environment  # noqa: E402
+from helpers.maintainer.rebuild import kernel_environment  # noqa: E402
 
 NOTEBOOKS = lessons.NOTEBOOKS_DIR
 RECORDINGS = NOTEBOOKS / "recordings"
@@ -218,7 +219,7 @@ def replay_latency() -> None:
                 continue
             scenario = request.pop("scenario", None)
             if scenario not in clients:
-                replay = transport.ReplayTransport(recording.Recording.load(path), scenario=scenario)
+                replay = transports.ReplayTransport(recording.Recording.load(path), scenario=scenario)
                 clients[scenario] = openai.OpenAI(api_key="benchmark-placeholder", base_url="https://api.openai.com/v1",
                                                   max_retries=0,
                                                   http_client=openai.DefaultHttpx2Client(transport=replay))

@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from helpers import lessons, registry  # noqa: E402
-from helpers.offline import wire  # noqa: E402
-from helpers.offline.server import serve  # noqa: E402
+from helpers import wire  # noqa: E402
+from helpers.maintainer.simulator_server import serve  # noqa: E402
 from helpers.offline.simulator import Simulator  # noqa: E402
-from helpers.rebuild import kernel_environment  # noqa: E402
+from helpers.maintainer.rebuild import kernel_environment  # noqa: E402
 
 LESSONS = lessons.lesson_paths()
 PLACEHOLDER_KEY = "placeholder-key-for-the-local-simulator"

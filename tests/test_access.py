@@ -7,8 +7,8 @@ import openai
 import pytest
 
 from helpers import access, registry
-from helpers.offline import transport
-from helpers.offline.errors import error_body
+from helpers.offline.transport import SimulatorTransport
+from helpers.api_errors import error_body
 from helpers.offline.simulator import Simulator
 
 # These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
@@ -112,7 +112,7 @@ def test_lifecycle_flags_a_registry_that_disagrees_with_the_api():
 
 
 def test_check_lifecycle_asks_the_api():
-    client = sdk_client(transport.SimulatorTransport(Simulator()))
+    client = sdk_client(SimulatorTransport(Simulator()))
     check = access.check_lifecycle(client, MINI, mode="offline")
     expected_days = registry.on(MINI, registry.as_of_day()).days_until_shutdown
     assert f"{registry.days_phrase(expected_days)} after {registry.as_of_day()}." in check.summary
@@ -126,6 +126,6 @@ def test_check_lifecycle_turns_an_api_error_into_a_diagnosis():
 
 
 def test_run_all_follows_the_documented_order():
-    client = sdk_client(transport.SimulatorTransport(Simulator()))
+    client = sdk_client(SimulatorTransport(Simulator()))
     checks = access.run_all(client, MINI, 1, mode="offline")
     assert [c.step for c in checks] == list(access.STEPS)

@@ -9,7 +9,9 @@ import openai
 import pytest
 
 from helpers import budget
-from helpers.offline import recording as rec, transport
+from helpers import transports
+from helpers.offline.transport import SimulatorTransport
+from helpers.transports import recording as rec
 from helpers.offline.simulator import Simulator
 
 MINI = "gpt-image-1-mini"
@@ -24,7 +26,7 @@ class AsyncSimulatorAPI(httpx2.AsyncBaseTransport):
     """Stands in for httpx2.AsyncHTTPTransport: the simulator behind an async interface, counting requests."""
 
     def __init__(self):
-        self.inner, self.sent = transport.SimulatorTransport(Simulator()), 0
+        self.inner, self.sent = SimulatorTransport(Simulator()), 0
 
     async def handle_async_request(self, request):
         self.sent += 1
@@ -33,7 +35,7 @@ class AsyncSimulatorAPI(httpx2.AsyncBaseTransport):
 
 def test_record_then_replay_with_the_async_client(tmp_path):
     recording = rec.open_for_recording(tmp_path / "lesson.new.json")
-    recorder = transport.RecordingTransport(transport.SimulatorTransport(Simulator()), recording, rec.SIMULATOR)
+    recorder = transports.RecordingTransport(SimulatorTransport(Simulator()), recording, rec.SIMULATOR)
 
     async def twice(inner):
         client = async_client(inner)
@@ -44,7 +46,7 @@ def test_record_then_replay_with_the_async_client(tmp_path):
 
     recorded, recorded_events = asyncio.run(twice(recorder))
     recording.save()
-    replayed, replayed_events = asyncio.run(twice(transport.ReplayTransport(rec.Recording.load(recording.path))))
+    replayed, replayed_events = asyncio.run(twice(transports.ReplayTransport(rec.Recording.load(recording.path))))
     assert replayed.created == recorded.created and replayed_events == recorded_events
     assert recorded_events == ["image_generation.partial_image", "image_generation.completed"]
 
@@ -52,7 +54,7 @@ def test_record_then_replay_with_the_async_client(tmp_path):
 def test_the_spending_cap_holds_for_the_async_client():
     api = AsyncSimulatorAPI()
     cap = budget.SpendingCap(limit_usd=0.01)
-    client = async_client(transport.SpendingCapTransport(api, cap))
+    client = async_client(transports.SpendingCapTransport(api, cap))
     asyncio.run(client.images.generate(model=MINI, prompt="A kite", quality="low", size="1024x1024"))
     assert api.sent == 1 and 0 < cap.spent_usd <= 0.01
     with pytest.raises(budget.BudgetExceeded):

@@ -30,7 +30,7 @@ from typing import Iterator
 
 import pytest
 
-from helpers.offline.server import serve
+from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from helpers import budget, bulk, pricing, registry
-from helpers.offline import transport
-from helpers.offline.errors import error_body
+from helpers.offline.transport import SimulatorTransport
+from helpers.api_errors import error_body
 from helpers.offline.simulator import Simulator
 from tests.conftest import sdk_client
 
@@ -311,7 +311,7 @@ def test_a_shut_down_model_is_refused_before_any_request(tmp_path):
 def test_against_the_rate_limited_simulator_nothing_is_refused_and_nothing_lost(tmp_path):
     clock = FakeClock()
     simulator = Simulator(clock=clock.now, images_per_minute=5)
-    client = sdk_client(transport.SimulatorTransport(simulator))
+    client = sdk_client(SimulatorTransport(simulator))
     report = run(jobs(12), client, tmp_path, clock, limits=bulk.Limits.for_tier(MODEL, 1))
     assert report.count(bulk.SAVED) == 12 and report.rate_limited == 0
     assert report.sustained_rate() == pytest.approx(5 * 120 / 122)  # one second of margin per window
@@ -320,7 +320,7 @@ def test_against_the_rate_limited_simulator_nothing_is_refused_and_nothing_lost(
 
 def test_edits_send_their_images(tmp_path):
     clock = FakeClock()
-    client = sdk_client(transport.SimulatorTransport(Simulator(clock=clock.now)))
+    client = sdk_client(SimulatorTransport(Simulator(clock=clock.now)))
     out = io.BytesIO()
     Image.new("RGB", (64, 64), (20, 90, 160)).save(out, "PNG")
     edit = bulk.Job("edit-0", "Edit: add a red door", images=(out.getvalue(),))

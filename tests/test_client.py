@@ -9,8 +9,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from helpers import budget, client as client_module
-from helpers.offline import recording as rec
-from helpers.offline.server import serve
+from helpers.transports import recording as rec
+from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
 from helpers.wrapping import LINE_WIDTH
 

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from helpers.client import make_async_client, make_client
-from helpers.offline import transport
-from helpers.offline.server import serve
+from helpers.offline.transport import SimulatorTransport
+from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
 
 # These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
@@ -46,7 +46,7 @@ def workdir(tmp_path):
 
 
 def kit_clients(simulator: Simulator) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
-    adapter = transport.SimulatorTransport(simulator)
+    adapter = SimulatorTransport(simulator)
     return (openai.OpenAI(api_key="corpus-placeholder", max_retries=0,
                           http_client=openai.DefaultHttpx2Client(transport=adapter)),
             openai.AsyncOpenAI(api_key="corpus-placeholder", max_retries=0,

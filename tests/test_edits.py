@@ -10,7 +10,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from helpers import edits, registry
-from helpers.offline import transport, wire
+from helpers.offline.transport import SimulatorTransport
+from helpers import wire
 from helpers.edits import EditInputError
 from helpers.offline.simulator import Simulator
 from helpers.wrapping import LINE_WIDTH
@@ -32,7 +33,7 @@ class CountingTransport(httpx2.BaseTransport):
 
     def __init__(self):
         self.requests: list[httpx2.Request] = []
-        self.inner = transport.SimulatorTransport(Simulator())
+        self.inner = SimulatorTransport(Simulator())
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.read()

@@ -33,10 +33,11 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import budget, bulk, client as client_module, edits, files, pricing, rebuild, registry, triage, writes
-from helpers.offline import recording as rec
-from helpers.offline import transport
-from helpers.offline.server import serve
+from helpers import budget, bulk, client as client_module, edits, files, pricing, registry, triage, writes
+from helpers.maintainer import rebuild
+from helpers.transports import recording as rec
+from helpers import transports
+from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
 
 # These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
@@ -324,7 +325,7 @@ def capped(behaviour, limit=1.0):
     cap = budget.SpendingCap(limit)
     api = Answer(behaviour)
     client = openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
-                           http_client=openai.DefaultHttpx2Client(transport=transport.SpendingCapTransport(api, cap)))
+                           http_client=openai.DefaultHttpx2Client(transport=transports.SpendingCapTransport(api, cap)))
     return client, cap, api
 
 
@@ -419,7 +420,7 @@ def test_bad_input_a_request_the_registry_knows_is_refused_stops_before_sending(
     params = {"model": MINI, "prompt": "p", "quality": "low", "size": "1024x1024", **BAD_PARAMETERS[case]}
     with pytest.raises(openai.BadRequestError, match="Source:") as refused:
         live_client().images.generate(**params)
-    assert refused.value.response.headers[transport.NOT_SENT_HEADER]
+    assert refused.value.response.headers[transports.NOT_SENT_HEADER]
     assert triage.diagnose(refused.value).kind == "refused_before_sending"
     assert live.sent == 0
 
@@ -445,7 +446,7 @@ def test_fault_a_format_the_registry_offers_is_sent_though_the_simulator_cannot_
     assert "gif" in registry.on(flare, registry.as_of_day()).record.capabilities.output_formats
     with pytest.raises(openai.BadRequestError, match="simulator renders") as answered:
         live_client().images.generate(model=flare, prompt="p", quality="low", size="1024x1024", output_format="gif")
-    assert transport.NOT_SENT_HEADER not in answered.value.response.headers
+    assert transports.NOT_SENT_HEADER not in answered.value.response.headers
     assert live.sent == 1
 
 
@@ -453,7 +454,7 @@ def test_fault_the_learner_can_override_the_registry_for_one_call(live):
     client = live_client()
     with pytest.raises(openai.BadRequestError):  # the simulator refuses it too, but it was sent
         client.images.generate(model=MINI, prompt="p", quality="ultra",
-                               extra_headers={transport.SKIP_CHECKS_HEADER: "1"})
+                               extra_headers={transports.SKIP_CHECKS_HEADER: "1"})
     assert live.sent == 1
 
 
@@ -550,7 +551,7 @@ def test_fault_a_lesson_name_cannot_leave_the_recordings_folder(tmp_path, monkey
 HOLD_RECORDING = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from helpers.offline import recording
+    from helpers.transports import recording
     recording.open_for_recording(Path(sys.argv[1]))
     print("holding", flush=True)
     sys.stdin.read()
@@ -615,7 +616,7 @@ def test_fault_rebuild_hands_its_lock_to_the_recording_process_only(tmp_path):
     script = textwrap.dedent("""
         import sys
         from pathlib import Path
-        from helpers.offline import recording
+        from helpers.transports import recording
         r = recording.open_for_recording(Path(sys.argv[1]))
         r.add({"method": "GET", "path": "/v1/models"}, recording.StoredResponse(200, {}, json={}), "simulator")
     """)
@@ -635,7 +636,7 @@ def test_fault_rebuild_hands_its_lock_to_the_recording_process_only(tmp_path):
 KEEP_RECORDING = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from helpers.offline import recording
+    from helpers.transports import recording
     r = recording.open_for_recording(Path(sys.argv[1]))
     payload = "x" * 200_000
     print("writing", flush=True)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lessons, rebuild, registry, tracks
+from helpers import lessons, registry, tracks
+from helpers.maintainer import rebuild
 from helpers.client import RECORDINGS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +72,7 @@ def test_every_notebook_the_repository_tracks_is_a_listed_lesson():
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout")
     assert sorted(tracked) == sorted(str(path.relative_to(ROOT)) for path in tracks.executed_lessons(registry.lesson_tracks(registry.as_of_day()))), (
-        "list a new lesson in helpers/lessons.py and rebuild it (python -m helpers.rebuild --all)")
+        "list a new lesson in helpers/lessons.py and rebuild it (python -m helpers.maintainer.rebuild --all)")
 
 
 def test_my_work_is_ignored_by_git_except_its_readme():
@@ -108,7 +109,7 @@ def test_rebuilding_a_tracks_copy_names_its_source_and_track(capsys):
         rebuild.main([str(copy)])
     assert refused.value.code == 2
     message = capsys.readouterr().err
-    assert "python -m helpers.rebuild notebooks/01_generate.ipynb --track successor" in message
+    assert "python -m helpers.maintainer.rebuild notebooks/01_generate.ipynb --track successor" in message
     assert rebuild.COPY_ADVICE not in message
 
 

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from nbstripout._utils import strip_output
 
-from helpers import lessons, rebuild, registry, tracks
+from helpers import lessons, registry, tracks
+from helpers.maintainer import rebuild
 from helpers.client import RECORDINGS_DIR
 from helpers.wrapping import LINE_WIDTH
 
@@ -162,7 +163,7 @@ def test_the_successor_track_is_executed_exactly_while_the_kit_day_has_one():
     on = registry.successor_track_on(registry.as_of_day())
     present = sorted(p.name for p in SUCCESSOR.notebooks_dir.glob("*.ipynb"))
     assert present == ([p.name for p in SUCCESSOR.lessons()] if on else []), \
-        "rebuild every track of the kit's day: python -m helpers.rebuild --all"
+        "rebuild every track of the kit's day: python -m helpers.maintainer.rebuild --all"
 
 
 def test_successor_copies_run_the_source_cells():
@@ -172,7 +173,7 @@ def test_successor_copies_run_the_source_cells():
         copy_ = nbformat.read(SUCCESSOR.notebook_for(source), as_version=4)
         original = nbformat.read(source, as_version=4)
         assert [c.source for c in copy_.cells] == [SUCCESSOR.relocate(c.source) for c in original.cells], \
-            f"rebuild it: python -m helpers.rebuild {source.relative_to(source.parents[1])} --track successor"
+            f"rebuild it: python -m helpers.maintainer.rebuild {source.relative_to(source.parents[1])} --track successor"
 
 
 def test_recordings_are_small_labelled_and_used():

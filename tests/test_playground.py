@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 
 from helpers import budget, pricing, registry
-from helpers.offline import recording as rec, transport
+from helpers import transports
+from helpers.offline.transport import SimulatorTransport
+from helpers.transports import recording as rec
 from helpers import playground as pg
 from helpers.offline.simulator import Simulator
 from helpers.wrapping import LINE_WIDTH
@@ -25,13 +27,13 @@ class Counting(httpx2.BaseTransport):
     """Records what reaches it, then lets the simulator answer."""
 
     def __init__(self, scenario=None):
-        self.inner = transport.SimulatorTransport(Simulator(), scenario=scenario)
+        self.inner = SimulatorTransport(Simulator(), scenario=scenario)
         self.requests = []
         self.content_types = []
 
     def handle_request(self, request):
         self.content_types.append(request.headers.get("content-type", ""))
-        self.requests.append(transport.read_request(request))
+        self.requests.append(transports.read_request(request))
         return self.inner.handle_request(request)
 
 
@@ -239,7 +241,7 @@ def test_set_rejects_unknown_names_and_values_not_offered(playground):
 def test_the_spending_cap_is_a_friendly_message_and_nothing_is_sent():
     sent = Counting()
     cap = budget.SpendingCap(limit_usd=0.001)
-    playground = pg.Playground(sdk_client(transport.SpendingCapTransport(sent, cap)), mode="offline")
+    playground = pg.Playground(sdk_client(transports.SpendingCapTransport(sent, cap)), mode="offline")
     assert playground.generate() is None
     assert sent.requests == []
     assert playground.status.startswith("Spending cap: Not sent:") and "COOKBOOK_BUDGET_USD" in playground.status
@@ -284,10 +286,10 @@ def test_the_button_generates_and_shows_unexpected_errors_in_the_panel(playgroun
 
 
 def test_a_simulated_not_recorded_answer_is_labelled_in_the_status_line(tmp_path, capsys):
-    from helpers.offline import recording as rec
+    from helpers.transports import recording as rec
 
-    replay = transport.ReplayTransport(rec.Recording.load(tmp_path / "empty.json"),
-                                       fallback=transport.SimulatorTransport(Simulator()), warn=lambda m: None)
+    replay = transports.ReplayTransport(rec.Recording.load(tmp_path / "empty.json"),
+                                       fallback=SimulatorTransport(Simulator()), warn=lambda m: None)
     playground = pg.Playground(sdk_client(replay), mode="offline")
     playground.set(model=MINI, quality="low")
     assert playground.generate() is not None

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image
 
-from helpers.offline import recording as rec
+from helpers.transports import recording as rec
 from tests.conftest import b64_png, png_bytes
 
 GENERATE = {"model": "gpt-image-1-mini", "prompt": "Draw a red kite", "size": "1024x1024",

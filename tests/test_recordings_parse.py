@@ -18,7 +18,7 @@ from openai.types.responses import Response, ResponseStreamEvent
 from openai.types.shared import ErrorObject
 from pydantic import TypeAdapter
 
-from helpers.offline import recording as rec
+from helpers.transports import recording as rec
 
 RECORDINGS = sorted((Path(__file__).resolve().parent.parent / "notebooks" / "recordings").glob("*.json"))
 BODY_MODELS = [

@@ -197,8 +197,9 @@ def test_calendar_notice_only_after_an_event_the_recordings_predate(lessons_on_m
 
 def test_bulk_the_tool_builder_and_the_simulator_ask_on_the_day(monkeypatch):
     from helpers import bulk, responses
-    from helpers.offline import errors
-    from helpers.offline.simulator import Simulator, check_image_request
+    from helpers import api_errors as errors
+    from helpers.offline.simulator import Simulator
+    from helpers.rules import check_image_request
 
     jobs = [bulk.Job("a", "Draw a kite")]
     bulk.check_jobs(jobs, "gpt-image-1-mini", DAY_BEFORE)

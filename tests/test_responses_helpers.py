@@ -10,8 +10,9 @@ from openai.types.responses.response_output_item import ImageGenerationCall
 from PIL import Image
 
 from helpers import edits, pricing, registry, responses
-from helpers.offline import simulator, transport
-from helpers.offline import errors
+from helpers.offline import simulator
+from helpers.offline.transport import SimulatorTransport
+from helpers import api_errors as errors
 from tests.conftest import sdk_client
 
 # These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
@@ -27,7 +28,7 @@ class CountingTransport(httpx2.BaseTransport):
     """Answers with the simulator and counts what reached it."""
 
     def __init__(self):
-        self.inner = transport.SimulatorTransport(simulator.Simulator())
+        self.inner = SimulatorTransport(simulator.Simulator())
         self.requests = 0
 
     def handle_request(self, request):

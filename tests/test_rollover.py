@@ -14,7 +14,8 @@ import pytest
 
 from helpers import playground, registry, run_plan, tracks
 from helpers.offline.simulator import Simulator
-from helpers.offline.transport import PreSendCheckTransport, SimulatorTransport
+from helpers.offline.transport import SimulatorTransport
+from helpers.transports.precheck import PreSendCheckTransport
 
 FLARE, NEXT = "gpt-image-2.6-flare", "gpt-image-2.6-sunburst"
 NOTICE, SHUTDOWN = "2027-01-05", "2027-04-06"

@@ -92,7 +92,7 @@ def test_plan_notebook_reads_the_recording_next_to_the_notebook(tmp_path):
 def test_a_notebook_without_a_recording_gets_a_plan_that_says_so(tmp_path):
     plan = run_plan.plan_notebook(write_notebook(tmp_path, "07_demo"))
     assert not plan.recording_found and plan.requests == ()
-    assert "python -m helpers.rebuild notebooks/07_demo.ipynb" in plan.summary()
+    assert "python -m helpers.maintainer.rebuild notebooks/07_demo.ipynb" in plan.summary()
 
 
 def test_bad_paths_fail_clearly(tmp_path):

@@ -9,7 +9,7 @@ from openai.types.responses import Response
 
 from helpers import pricing, registry, responses
 from helpers.offline import simulator as sim_module
-from helpers.offline.errors import day_start
+from helpers.api_errors import day_start
 from helpers.offline.simulator import Simulator
 from tests.test_simulator import MAINLINE, MINI, decoded, make_client, png, tool
 
@@ -250,7 +250,7 @@ def test_output_text_parts_carry_logprobs(sdk):
 
 
 def test_moderation_details_only_on_the_responses_route():
-    from helpers.offline.errors import error_body
+    from helpers.api_errors import error_body
 
     assert "moderation_details" in error_body("moderation_blocked")[1]["error"]
     assert "moderation_details" not in error_body("moderation_blocked", route="images")[1]["error"]

@@ -13,8 +13,10 @@ from openai.types import Batch, FileObject, ImagesResponse
 from PIL import Image
 
 from helpers import bulk, registry
-from helpers.offline import recording as rec, transport
-from helpers.offline.errors import SIMULATED
+from helpers import transports
+from helpers.offline.transport import SimulatorTransport
+from helpers.transports import recording as rec
+from helpers.api_errors import SIMULATED
 from helpers.offline.simulator import Simulator
 from tests.conftest import sdk_client
 
@@ -27,12 +29,12 @@ class Validating(httpx2.BaseTransport):
     """The simulator's transport, keeping every JSON answer so tests can validate it with SDK types."""
 
     def __init__(self, simulator: Simulator):
-        self.inner, self.answers = transport.SimulatorTransport(simulator), []
+        self.inner, self.answers = SimulatorTransport(simulator), []
 
     def handle_request(self, request):
         stored = self.inner.answer(request)
         self.answers.append((request.method, request.url.path, stored))
-        return transport.to_httpx(stored, request)
+        return transports.to_httpx(stored, request)
 
 
 def good_lines(n=3):
@@ -163,7 +165,7 @@ def test_a_batch_file_must_be_json_lines(sim):
 
 def test_jsonl_downloads_record_and_replay_to_the_same_text(tmp_path):
     path = tmp_path / "lesson.json"
-    recorder = transport.RecordingTransport(transport.SimulatorTransport(Simulator()), rec.Recording(path),
+    recorder = transports.RecordingTransport(SimulatorTransport(Simulator()), rec.Recording(path),
                                             rec.SIMULATOR)
     client, batch = start(recorder, good_lines(2))
     for _ in range(3):
@@ -173,7 +175,7 @@ def test_jsonl_downloads_record_and_replay_to_the_same_text(tmp_path):
     assert rec.is_jsonl_payload(stored["json"])
     assert "$image" in json.dumps(stored), "images inside JSONL lines are stored as thumbnails"
 
-    replay = sdk_client(transport.ReplayTransport(rec.Recording.load(path)))
+    replay = sdk_client(transports.ReplayTransport(rec.Recording.load(path)))
     replayed = replay.files.content(batch.output_file_id)
     assert replayed.response.headers["content-type"] == rec.JSONL_MEDIA_TYPE
     recorded_lines = [json.loads(row) for row in recorded.text.splitlines()]
@@ -192,6 +194,6 @@ def test_stored_jsonl_is_written_back_byte_for_byte():
 
 def test_from_httpx_keeps_jsonl_and_still_wraps_other_text():
     jsonl = httpx2.Response(200, content=b'{"a":1}\n{"b":2}\n', headers={"content-type": "application/octet-stream"})
-    assert transport.from_httpx(jsonl).json == rec.jsonl_payload([{"a": 1}, {"b": 2}])
+    assert transports.from_httpx(jsonl).json == rec.jsonl_payload([{"a": 1}, {"b": 2}])
     plain = httpx2.Response(200, content=b"hello", headers={"content-type": "text/plain"})
-    assert transport.from_httpx(plain).json == {"text": "hello"}
+    assert transports.from_httpx(plain).json == {"text": "hello"}

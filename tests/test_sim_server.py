@@ -14,8 +14,8 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers.offline import wire
-from helpers.offline.server import serve
+from helpers import wire
+from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
 
 MINI = "gpt-image-1-mini"

@@ -8,7 +8,8 @@ import openai
 import pytest
 
 from helpers import registry
-from helpers.offline import transport
+from helpers import transports
+from helpers.offline.transport import SimulatorTransport
 from helpers.offline.simulator import Simulator
 
 DAY = dt.date(2026, 12, 2)
@@ -47,11 +48,11 @@ def test_the_rule_is_the_guides_and_covers_every_current_model():
 @pytest.mark.parametrize("size", REFUSED)
 def test_a_size_under_the_pixel_budget_is_refused_live_before_sending(model, size):
     network = Answered()
-    live = client(transport.PreSendCheckTransport(network, day=lambda: DAY))
+    live = client(transports.PreSendCheckTransport(network, day=lambda: DAY))
     with pytest.raises(openai.BadRequestError) as refused:
         live.images.generate(model=model, prompt="A kite", size=size, quality="low")
     assert network.sent == [], "nothing left the machine"
-    assert refused.value.response.headers[transport.NOT_SENT_HEADER]
+    assert refused.value.response.headers[transports.NOT_SENT_HEADER]
     message = refused.value.body["message"]
     assert f"Invalid size '{size}'" in message and "at least 655,360 pixels" in message
     assert registry.get(model).capabilities.source_of_param("size").citation in message
@@ -60,7 +61,7 @@ def test_a_size_under_the_pixel_budget_is_refused_live_before_sending(model, siz
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("size", REFUSED)
 def test_a_size_under_the_pixel_budget_is_refused_by_the_simulator(model, size):
-    offline = client(transport.SimulatorTransport(Simulator(day=DAY)))
+    offline = client(SimulatorTransport(Simulator(day=DAY)))
     with pytest.raises(openai.BadRequestError) as refused:
         offline.images.generate(model=model, prompt="A kite", size=size, quality="low")
     assert (refused.value.body["param"], refused.value.body["code"]) == ("size", "invalid_value")
@@ -71,13 +72,13 @@ def test_a_size_under_the_pixel_budget_is_refused_by_the_simulator(model, size):
 @pytest.mark.parametrize("size", ACCEPTED)
 def test_sizes_inside_the_budget_are_sent_live(model, size):
     network = Answered()
-    client(transport.PreSendCheckTransport(network, day=lambda: DAY)).images.generate(
+    client(transports.PreSendCheckTransport(network, day=lambda: DAY)).images.generate(
         model=model, prompt="A kite", size=size, quality="low")
     assert len(network.sent) == 1
 
 
 @pytest.mark.parametrize("size", ACCEPTED)
 def test_sizes_inside_the_budget_are_drawn_by_the_simulator(size):
-    image = client(transport.SimulatorTransport(Simulator(day=DAY))).images.generate(
+    image = client(SimulatorTransport(Simulator(day=DAY))).images.generate(
         model=registry.lane_model(DAY), prompt="A kite", size=size, quality="low")
     assert image.size == size and image.data[0].b64_json

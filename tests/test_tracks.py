@@ -83,7 +83,7 @@ def test_size_verdict_says_larger_is_dearer_for_mini():
 
 
 def test_rebuild_takes_lessons_or_all_and_only_source_lessons(capsys):
-    from helpers import rebuild
+    from helpers.maintainer import rebuild
 
     for argv in ([], ["--all", "notebooks/01_generate.ipynb"],
                  [str(SUCCESSOR.notebooks_dir / "01_generate.ipynb"), "--track", "successor"]):
@@ -93,7 +93,7 @@ def test_rebuild_takes_lessons_or_all_and_only_source_lessons(capsys):
 
 
 def test_rebuild_all_rebuilds_both_tracks_then_the_generated_docs(monkeypatch):
-    from helpers import rebuild
+    from helpers.maintainer import rebuild
 
     steps = []
     monkeypatch.setattr(rebuild, "rebuild", lambda path, source, track: steps.append((track, path.name)))
@@ -108,7 +108,7 @@ def test_rebuild_all_rebuilds_both_tracks_then_the_generated_docs(monkeypatch):
 
 
 def test_the_generated_docs_are_written_from_the_scripts_and_the_registry(monkeypatch, tmp_path):
-    from helpers import rebuild
+    from helpers.maintainer import rebuild
 
     guide, readme = tmp_path / "guide.md", tmp_path / "README.md"
     guide.write_text("<!-- agenda -->\nold\n<!-- /agenda -->\n<!-- kit-costs -->\nold\n<!-- /kit-costs -->\n")

@@ -5,7 +5,9 @@ import openai
 import pytest
 
 from helpers import budget
-from helpers.offline import recording as rec, transport, wire
+from helpers import transports
+from helpers.transports import recording as rec
+from helpers import wire
 from tests.conftest import b64_png, png_bytes, sdk_client
 
 CANARY_KEY = "sk-canary-0000000000000000000000000000"
@@ -27,9 +29,9 @@ class FakeAPI:
 
 def record_then_replay(tmp_path, fake: FakeAPI, call, **client_kwargs):
     path = tmp_path / "lesson.json"
-    recorder = transport.RecordingTransport(httpx2.MockTransport(fake), rec.Recording(path), rec.OPENAI_API)
+    recorder = transports.RecordingTransport(httpx2.MockTransport(fake), rec.Recording(path), rec.OPENAI_API)
     first = call(sdk_client(recorder, **client_kwargs))
-    replay = transport.ReplayTransport(rec.Recording.load(path))
+    replay = transports.ReplayTransport(rec.Recording.load(path))
     return first, call(sdk_client(replay, **client_kwargs)), path, replay
 
 
@@ -50,7 +52,7 @@ def test_a_changed_request_fails_in_replay_without_sending(tmp_path, images_resp
     fake = FakeAPI(httpx2.Response(200, json=images_response))
     _, _, path, _ = record_then_replay(
         tmp_path, fake, lambda c: c.images.generate(model="gpt-image-1-mini", prompt="Draw a kite"))
-    client = sdk_client(transport.ReplayTransport(rec.Recording.load(path)), max_retries=2)
+    client = sdk_client(transports.ReplayTransport(rec.Recording.load(path)), max_retries=2)
     with pytest.raises(rec.RecordingMismatch, match='"prompt": "Draw a kit"'):
         client.images.generate(model="gpt-image-1-mini", prompt="Draw a kit")
     assert len(fake.requests) == 1
@@ -143,7 +145,7 @@ def test_recordings_never_hold_keys_organization_or_project(tmp_path, images_res
 def test_the_spending_cap_refuses_before_sending(images_response):
     fake = FakeAPI(httpx2.Response(200, json=images_response))
     cap = budget.SpendingCap(limit_usd=0.02)
-    client = sdk_client(transport.SpendingCapTransport(httpx2.MockTransport(fake), cap))
+    client = sdk_client(transports.SpendingCapTransport(httpx2.MockTransport(fake), cap))
     client.images.generate(model="gpt-image-1-mini", prompt="p", quality="medium", size="1024x1024")
     assert len(fake.requests) == 1
     # Charged from usage: 12 text tokens at $2/M + 1056 image tokens at $8/M.
@@ -155,7 +157,7 @@ def test_the_spending_cap_refuses_before_sending(images_response):
 
 def test_the_spending_cap_refuses_what_it_cannot_price(images_response):
     fake = FakeAPI(httpx2.Response(200, json=images_response))
-    client = sdk_client(transport.SpendingCapTransport(httpx2.MockTransport(fake), budget.SpendingCap(10.0)))
+    client = sdk_client(transports.SpendingCapTransport(httpx2.MockTransport(fake), budget.SpendingCap(10.0)))
     with pytest.raises(budget.BudgetExceeded, match="COOKBOOK_ALLOW_UNPRICED"):
         client.images.generate(model="chatgpt-image-latest", prompt="p")
     assert fake.requests == []
@@ -172,7 +174,7 @@ def test_each_batch_is_priced_for_its_input_file_however_often_the_file_is_reuse
 
     fake = FakeAPI(httpx2.Response(200, json=uploaded), httpx2.Response(200, json=batch))
     cap = budget.SpendingCap(limit_usd=0.04)
-    client = sdk_client(transport.SpendingCapTransport(httpx2.MockTransport(fake), cap))
+    client = sdk_client(transports.SpendingCapTransport(httpx2.MockTransport(fake), cap))
     client.files.create(file=("b.jsonl", jsonl), purpose="batch")
     assert cap.spent_usd == 0.0  # an upload commits nothing
     client.batches.create(input_file_id="file-1", endpoint="/v1/images/generations", completion_window="24h")

@@ -7,8 +7,8 @@ import pytest
 from helpers import registry, triage
 from helpers.budget import BudgetExceeded
 from helpers.client import ModeError
-from helpers.offline.recording import RecordingMismatch
-from helpers.offline.errors import ERRORS, error_body
+from helpers.transports.recording import RecordingMismatch
+from helpers.api_errors import ERRORS, error_body
 
 # These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the
 # lessons' model (tests/conftest.py).

@@ -1,4 +1,4 @@
-"""python -m helpers.verify_facts, rehearsed end to end against the simulator over real HTTP (no key, no cost)."""
+"""python -m helpers.maintainer.verify_facts, rehearsed end to end against the simulator over real HTTP (no key, no cost)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import budget, pricing, registry, verify_facts
-from helpers.offline.server import serve
+from helpers import budget, pricing, registry
+from helpers.maintainer import verify_facts
+from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
 
 # These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the

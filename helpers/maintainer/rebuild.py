@@ -1,7 +1,7 @@
 """Rebuild a notebook's recording and stored outputs in one command.
 
-    python -m helpers.rebuild notebooks/01_generate.ipynb [--track primary|successor] [--from simulator|api]
-    python -m helpers.rebuild --all        # every kit lesson, both tracks, then the generated docs
+    python -m helpers.maintainer.rebuild notebooks/01_generate.ipynb [--track primary|successor] [--from simulator|api]
+    python -m helpers.maintainer.rebuild --all        # every kit lesson, both tracks, then the generated docs
 
 A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks (helpers/tracks.py):
 ``primary`` is rebuilt in place; ``successor`` is executed from the source's cells into
@@ -42,11 +42,11 @@ from typing import Optional
 import nbformat
 from nbclient import NotebookClient
 
-from . import client, registry, tracks
-from .client import RECORDINGS_DIR
-from .lessons import NotALesson, require_lesson
-from .offline import recording
-from .writes import atomic_write_text, remove_stale_temporaries
+from .. import client, registry, tracks
+from ..client import RECORDINGS_DIR
+from ..lessons import NotALesson, require_lesson
+from ..transports import recording
+from ..writes import atomic_write_text, remove_stale_temporaries
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
@@ -108,7 +108,7 @@ def why_not_a_lesson(path: Path) -> Optional[str]:
         for track in tracks.TRACKS.values():
             if not track.is_primary and resolved in {track.notebook_for(p).resolve() for p in tracks.source_lessons()}:
                 return (f"{path} is the {track.name} track's copy of a lesson, rebuilt from the lesson's source: "
-                        f"python -m helpers.rebuild notebooks/{resolved.name} --track {track.name}")
+                        f"python -m helpers.maintainer.rebuild notebooks/{resolved.name} --track {track.name}")
         return str(refusal) if not resolved.exists() else f"{refusal}\n{COPY_ADVICE}"
 
 

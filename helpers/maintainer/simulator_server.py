@@ -26,9 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterator, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from . import recording, wire
-from .errors import SIMULATED
-from .simulator import Simulator
+from .. import wire
+from ..api_errors import SIMULATED
+from ..transports import recording
+from ..offline.simulator import Simulator
 
 LOOPBACK = "127.0.0.1"
 # The largest request body read (bytes): 16 images of just under 50 MB each, as multipart.
@@ -202,10 +203,10 @@ def serve(simulator: Simulator, host: str = LOOPBACK, port: int = 0, *,
 
 def main(argv: Optional[list[str]] = None, *, ready: Callable[[str], None] = print,
          wait: Callable[[], None] = threading.Event().wait) -> None:
-    """``python -m helpers.offline.server [--day YYYY-MM-DD] [--port N]``: serve the simulator on 127.0.0.1
+    """``python -m helpers.maintainer.simulator_server [--day YYYY-MM-DD] [--port N]``: serve the simulator on 127.0.0.1
     until interrupted, answering for ``--day`` (default: today, so a model shut down today gets the
     shut-down answer). ``ready`` receives the line that gives the base URL; ``wait`` blocks until stop."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.offline.server", description=main.__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.maintainer.simulator_server", description=main.__doc__.split("\n")[0])
     parser.add_argument("--day", type=_iso_day, default=None,
                         help="the day the simulator answers for (YYYY-MM-DD; default: today)")
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one; default 8000)")

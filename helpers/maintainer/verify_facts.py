@@ -1,10 +1,10 @@
-"""Check the registry against the live API with a key and a few cents: ``python -m helpers.verify_facts``.
+"""Check the registry against the live API with a key and a few cents: ``python -m helpers.maintainer.verify_facts``.
 
-    OPENAI_API_KEY=... python -m helpers.verify_facts                 # free checks only
-    OPENAI_API_KEY=... python -m helpers.verify_facts --all           # and every cheap probe
-    OPENAI_API_KEY=... python -m helpers.verify_facts --probe usage:gpt-image-2 --budget 0.05
-    python -m helpers.verify_facts --list                             # the probes and their cost; sends nothing
-    python -m helpers.verify_facts --fold fact-checks/facts-2026-12-03.json   # into helpers/observations.json
+    OPENAI_API_KEY=... python -m helpers.maintainer.verify_facts                 # free checks only
+    OPENAI_API_KEY=... python -m helpers.maintainer.verify_facts --all           # and every cheap probe
+    OPENAI_API_KEY=... python -m helpers.maintainer.verify_facts --probe usage:gpt-image-2 --budget 0.05
+    python -m helpers.maintainer.verify_facts --list                             # the probes and their cost; sends nothing
+    python -m helpers.maintainer.verify_facts --fold fact-checks/facts-2026-12-03.json   # into helpers/observations.json
 
 What it checks, on today's date (``registry.today()``, or ``COOKBOOK_TODAY``):
 
@@ -51,9 +51,10 @@ from urllib.parse import urlsplit
 
 import openai
 
-from . import budget, pricing, registry
-from .client import SKIP_CHECKS_HEADER, make_client
-from .writes import atomic_write_text
+from .. import budget, pricing, registry
+from ..client import make_client
+from ..transports.precheck import SKIP_CHECKS_HEADER
+from ..writes import atomic_write_text
 
 DEFAULT_BUDGET_USD = 0.10
 DEFAULT_OUT_DIR = Path("fact-checks")
@@ -561,7 +562,7 @@ def render_markdown(report: Report) -> str:
         lines += [f"- `{name}`: {reason}" for name, reason in report.not_run]
     fold_hint = ("This report is simulated: nothing in it can be folded into the registry." if report.simulated else
                  "To add reviewed observations to the registry (tagged `[LIVE <date>]`): "
-                 "`python -m helpers.verify_facts --fold <this report>.json` (see instructors/README.md).")
+                 "`python -m helpers.maintainer.verify_facts --fold <this report>.json` (see instructors/README.md).")
     lines += ["", fold_hint, ""]
     return "\n".join(lines)
 
@@ -593,7 +594,7 @@ def fold_entries(report: Mapping[str, Any], only: Sequence[str] = ()) -> list[di
     report does not hold as a foldable fact.
     """
     if report.get("kind") != REPORT_KIND:
-        raise FoldRefused("not a fact-check report written by python -m helpers.verify_facts")
+        raise FoldRefused("not a fact-check report written by python -m helpers.maintainer.verify_facts")
     if report.get("simulated") is not False:
         raise FoldRefused("this report is simulated (its answers did not come from OpenAI's API); it cannot be "
                           "folded into the registry")
@@ -648,7 +649,7 @@ def _command_cap(cap: budget.SpendingCap) -> Iterator[budget.SpendingCap]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers.verify_facts", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.maintainer.verify_facts", description=__doc__.split("\n\n")[0])
     parser.add_argument("--probe", action="append", default=[], metavar="NAME",
                         help="run this probe (repeatable); --list shows the names")
     parser.add_argument("--all", action="store_true", help="run every probe")

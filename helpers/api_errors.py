@@ -14,8 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
-from .. import registry
-from . import wire
+from . import registry, wire
 
 SIMULATED = "(simulated) "
 

@@ -25,7 +25,8 @@ from typing import Any, Iterable, Optional
 from PIL import Image
 
 from ..writes import atomic_write_text, remove_stale_temporaries, scrub, scrub_text
-from . import wire
+from .. import request as request_record
+from .. import settings
 
 try:  # POSIX
     import fcntl
@@ -93,28 +94,34 @@ def _inline_images(value: Any) -> Any:
     return value
 
 
-def normalise_request(method: str, path: str, query: Iterable[tuple[str, str]], content_type: str,
-                      body: bytes) -> dict:
-    request: dict[str, Any] = {"method": method.upper(), "path": path}
-    pairs = sorted(query)
-    if pairs:
-        request["query"] = [list(p) for p in pairs]
-    if not body:
+def normalise(parsed: request_record.Request) -> dict:
+    """The stored form of a request (``helpers.request.Request``): what recordings match on.
+
+    JSON bodies are kept with input images replaced by fingerprints; multipart bodies become their
+    text fields and one fingerprint per file; any other body (or one that does not parse) a fingerprint.
+    """
+    request: dict[str, Any] = {"method": parsed.method, "path": parsed.path}
+    if parsed.query:
+        request["query"] = [list(p) for p in parsed.query]
+    if not parsed.body:
         return request
-    media = content_type.split(";")[0].strip().lower()
-    if media == "application/json":
-        request["json"] = _inline_images(json.loads(body))
-    elif media == "multipart/form-data":
-        parts = wire.parse_multipart(content_type, body)
+    if parsed.media_type == "application/json" and not parsed.json_invalid:
+        request["json"] = _inline_images(parsed.json)
+    elif parsed.parts:
         files: dict[str, list] = {}
-        for part in parts:
-            if part.is_file:
-                files.setdefault(part.name, []).append(file_fingerprint(part.data))
-        request["form"] = wire.form_fields(parts)
+        for part in parsed.files:
+            files.setdefault(part.name, []).append(file_fingerprint(part.data))
+        request["form"] = dict(parsed.fields)
         request["files"] = files
     else:
-        request["body"] = file_fingerprint(body)
+        request["body"] = file_fingerprint(parsed.body)
     return request
+
+
+def normalise_request(method: str, path: str, query: Iterable[tuple[str, str]], content_type: str,
+                      body: bytes) -> dict:
+    """``normalise`` of a request given by its pieces (method, URL path, query pairs, content type, body)."""
+    return normalise(request_record.from_parts(method, path, query, content_type, body))
 
 
 def request_key(request: dict) -> str:
@@ -442,7 +449,7 @@ class WriterLock:
 
 def _held_for_us(path: Path) -> bool:
     """True when a parent process (rebuild) holds the lock and handed its token to this one."""
-    token = os.environ.get(LOCK_TOKEN_ENV, "")
+    token = settings.recording_lock_token()
     if not token:
         return False
     try:
