@@ -223,8 +223,32 @@ def _invalid_value(param: Optional[str] = None, message: str = "Invalid value.",
     return _error(400, simulated_message(message), param=param, code=code)
 
 
+# Observed body, https://github.com/GetfroggyHoe/universal-immersion-engine/issues/5 (2026-01-16):
+# `response_format` sent to gpt-image-1 and gpt-image-1.5 on the Images API. Only the parameter's
+# name is substituted; for any other parameter the message is marked simulated.
+SRC_UNKNOWN_RESPONSE_FORMAT = ("observed 400 for response_format on gpt-image-1 and gpt-image-1.5, "
+                               "https://github.com/GetfroggyHoe/universal-immersion-engine/issues/5 (2026-01-16)")
+OBSERVED_UNKNOWN_PARAMETERS = ("response_format",)
+
+
 def _unknown_parameter(param: str = "") -> tuple[int, dict, dict]:
-    return _error(400, simulated_message(f"Unknown parameter: '{param}'."), param=param, code="unknown_parameter")
+    message = f"Unknown parameter: '{param}'."
+    if param not in OBSERVED_UNKNOWN_PARAMETERS:
+        message = simulated_message(message)
+    return _error(400, message, param=param, code="unknown_parameter")
+
+
+# Observed body, https://github.com/QuantumNous/new-api/issues/1159 (2025-06-05, gpt-image-1 on
+# /v1/images/edits) and https://github.com/Comfy-Org/ComfyUI/issues/8430 (2025-06, type
+# image_generation_user_error): an input image the API cannot read or whose pixel mode it does not take.
+# Only the image's number is substituted; param and code were not shown and are left None.
+SRC_INVALID_IMAGE_FILE = ("observed 400 'Invalid image file or mode for image N', "
+                          "https://github.com/QuantumNous/new-api/issues/1159 (2025-06-05)")
+
+
+def _invalid_image_file(number: int = 1) -> tuple[int, dict, dict]:
+    return _error(400, f"Invalid image file or mode for image {number}, please check your image file.",
+                  type="image_generation_user_error")
 
 
 def _not_found(message: str = "Not found.") -> tuple[int, dict, dict]:
@@ -249,6 +273,7 @@ ERRORS: Mapping[str, Callable[..., tuple[int, dict, dict]]] = {
     "invalid_value": _invalid_value,
     "unknown_parameter": _unknown_parameter,
     "not_found": _not_found,
+    "invalid_image_file": _invalid_image_file,
 }
 
 
@@ -260,15 +285,21 @@ def error_body(kind: str, **kw: Any) -> tuple[int, dict, dict]:
 
 
 class Rejected(Exception):
-    """Carries an ``error_body`` result out of the request checks."""
+    """Carries an ``error_body`` result (status, body, headers) out of the request checks, with the
+    source of the rule that was broken (``source``; None where the rule's record gives it)."""
+
+    def __init__(self, answer: tuple[int, dict, dict], source: Optional[str] = None):
+        super().__init__(answer)
+        self.source = source
 
 
-def reject(kind: str, **kw: Any) -> Rejected:
-    return Rejected(error_body(kind, **kw))
+def reject(kind: str, *, source: Optional[str] = None, **kw: Any) -> Rejected:
+    return Rejected(error_body(kind, **kw), source)
 
 
-def bad_value(param: Optional[str], message: str, code: str = "invalid_value") -> Rejected:
-    return reject("invalid_value", param=param, message=message, code=code)
+def bad_value(param: Optional[str], message: str, code: str = "invalid_value", *,
+              source: Optional[str] = None) -> Rejected:
+    return reject("invalid_value", param=param, message=message, code=code, source=source)
 
 
 def multipart_parts(content_type: str, body: bytes, *, not_multipart: str) -> list[wire.Part]:

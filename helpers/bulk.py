@@ -219,7 +219,11 @@ def classify(error: BaseException) -> str:
         if isinstance(error, openai.RateLimitError) or error.status_code in (408, 409) or error.status_code >= 500:
             return RETRY
         return FAIL
-    if isinstance(error, openai.APIConnectionError):  # includes timeouts
+    if isinstance(error, openai.APITimeoutError):
+        # Sent, then no answer: the API may have made and billed the image (PossiblyBilledTimeout says
+        # so), so sending it again is the learner's call, not an automatic retry.
+        return FAIL
+    if isinstance(error, openai.APIConnectionError):  # includes timeouts before the request left
         return RETRY
     return FAIL
 
@@ -361,6 +365,7 @@ class ItemResult:
     estimated_usd: Optional[float] = None
     started_at: Optional[float] = None  # clock time of the attempt that succeeded
     error: Optional[str] = None
+    possibly_billed: bool = False  # it timed out after it was sent: the API may have made and billed it
     unsaved_image: Optional[bytes] = field(default=None, repr=False)  # the image, when saving it failed
 
 
@@ -399,6 +404,9 @@ class Report:
                  f"(estimated before sending: {pricing.usd(self.estimated_usd)})"]
         if self.stopped:
             lines.append(f"run stopped: {self.stopped}")
+        billed = [item.key for item in self.items if item.possibly_billed]
+        if billed:
+            lines.append(f"timed out after sending, possibly billed (not retried): {', '.join(billed)}")
         lines += [f"  {item.key}: {item.error}" for item in self.items if item.status == FAILED]
         return "\n".join(lines)
 
@@ -540,7 +548,8 @@ class _Run:
                     self.pacer.cancel(ticket)
                     if verdict == STOP:
                         self.stop(f"{job.key}: {describe_error(error)}")
-                    return self.finish(result(FAILED, error=describe_error(error)))
+                    return self.finish(result(FAILED, error=describe_error(error),
+                                              possibly_billed=isinstance(error, openai.APITimeoutError)))
                 rate_limited += isinstance(error, openai.RateLimitError)
                 wait = retry_after_s(getattr(getattr(error, "response", None), "headers", None) or {})
                 wait = backoff_s(attempts - 1) if wait is None else wait
@@ -672,7 +681,21 @@ BATCH_IMAGE_URLS = (GENERATIONS, EDITS)
 def _image_reference(ref: Any, what: str) -> dict:
     if not (isinstance(ref, Mapping) and len(ref) == 1 and isinstance(ref.get("image_url", ref.get("file_id")), str)):
         raise ValueError(f"{what} must be {{'image_url': <data URL or https URL>}} or {{'file_id': <id>}}, got {ref!r}")
+    url = ref.get("image_url")
+    if isinstance(url, str) and len(url) > BATCH_IMAGE_URL_MAX_CHARS:
+        raise ValueError(f"{what}: the image_url is {len(url):,} characters; the limit is "
+                         f"{BATCH_IMAGE_URL_MAX_CHARS:,} ({SRC_BATCH_IMAGE_URL_MAX_CHARS}). Upload the image as a "
+                         "file and give its file_id instead.")
     return dict(ref)
+
+
+# [SDK] openai/types/image_edit_params.py:22: "You can provide up to 16 images."
+BATCH_EDIT_MAX_IMAGES = 16
+SRC_BATCH_EDIT_MAX_IMAGES = "[SDK] openai 3.57.0, openai/types/image_edit_params.py:22 (up to 16 images)"
+# Reported as the API's longest image_url string (20 MiB of text); no public page states it, so it is
+# shown as reported, and a longer data URL is refused before the file is written.
+BATCH_IMAGE_URL_MAX_CHARS = 20_971_520
+SRC_BATCH_IMAGE_URL_MAX_CHARS = "reported limit of the image_url field, 20,971,520 characters (no public source found)"
 
 
 def batch_line(custom_id: str, body: Mapping[str, Any], *, url: str = GENERATIONS) -> dict:
@@ -682,7 +705,8 @@ def batch_line(custom_id: str, body: Mapping[str, Any], *, url: str = GENERATION
     body (``registry.EDITS_JSON_BODY``): ``images`` as a list of ``{"image_url": ...}`` or
     ``{"file_id": ...}`` (up to the model's input limit) and an optional ``mask`` of the same form,
     never multipart uploads. Raises ValueError, before anything is sent, for a streamed line, an
-    empty custom_id, or an edit body that is not of that form.
+    empty custom_id, an edit body that is not of that form, more than ``BATCH_EDIT_MAX_IMAGES`` images
+    or an ``image_url`` longer than ``BATCH_IMAGE_URL_MAX_CHARS`` characters.
     """
     if url not in BATCH_IMAGE_URLS:
         raise ValueError(f"the kit builds {' and '.join(BATCH_IMAGE_URLS)} lines, not {url!r}")
@@ -698,6 +722,9 @@ def batch_line(custom_id: str, body: Mapping[str, Any], *, url: str = GENERATION
         images = body.get("images")
         if not isinstance(images, (list, tuple)) or not images:
             raise ValueError("an edit line needs 'images': a non-empty list of {'image_url'|'file_id'}")
+        if len(images) > BATCH_EDIT_MAX_IMAGES:
+            raise ValueError(f"an edit line takes at most {BATCH_EDIT_MAX_IMAGES} images, not {len(images)} "
+                             f"({SRC_BATCH_EDIT_MAX_IMAGES})")
         body["images"] = [_image_reference(ref, "each of 'images'") for ref in images]
         if body.get("mask") is not None:
             body["mask"] = _image_reference(body["mask"], "'mask'")

@@ -32,6 +32,7 @@ from .offline.simulator import Simulator
 from .offline.transport import SimulatorTransport
 from .transports import recording
 from .transports.live import live_transport
+from .transports.timeouts import IMAGE_TIMEOUT
 from .transports.record import RecordingTransport
 from .transports.replay import ReplayTransport
 
@@ -153,13 +154,17 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
     stand-in's clock and per-minute image limit (lesson 05 shows a Tier 1 limit with them); live
     modes do not use them.
 
+    The client's timeout is ``transports.timeouts.IMAGE_TIMEOUT`` (300 s to read, 10 s to connect):
+    high quality can take more than two minutes. Live, a timed-out image request is not retried
+    (``PossiblyBilledTimeout``): it may have been billed.
+
     Raises ValueError for a lesson that is not a plain name or an unknown scenario, ModeError for a
     bad mode or a missing key, budget.BudgetConfigError for a bad COOKBOOK_BUDGET_USD (live and record
     from the API), and recording.RecordingLocked when another process records the same lesson.
     """
     simulator = simulator or _stand_in(offline_clock, offline_images_per_minute)
     setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.HTTPTransport)
-    return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
+    return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=IMAGE_TIMEOUT,
                          http_client=openai.DefaultHttpx2Client(transport=inner))
 
 
@@ -175,7 +180,7 @@ def make_async_client(lesson: str, *, mode: Optional[str] = None, max_retries: i
     """
     simulator = simulator or _stand_in(offline_clock, offline_images_per_minute)
     setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.AsyncHTTPTransport)
-    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries,
+    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=IMAGE_TIMEOUT,
                               http_client=openai.DefaultAsyncHttpx2Client(transport=inner))
 
 

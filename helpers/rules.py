@@ -15,8 +15,28 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from . import imaging, registry
+from . import api_errors, imaging, registry
 from .api_errors import bad_value, reject
+
+# The SDK's stream events (openai/types/image_gen_completed_event.py, image_edit_completed_event.py) carry
+# one image and no image index, so a stream has no shape for n > 1. The kit's reading of the SDK: no
+# API message for it was found.
+# Mainline models paired with the image_generation tool that were seen to fail: only these pairs are
+# refused. The same report shows gpt-4o working with gpt-image-1, so no other pairing is refused.
+SRC_ORCHESTRATOR_REFUSAL = ("observed 400 for gpt-4o with the gpt-image-2 tool, "
+                            "https://github.com/garrytan/gstack/issues/1771 (after 2026-05-21)")
+OBSERVED_ORCHESTRATOR_REFUSALS = frozenset({("gpt-4o", "gpt-image-2")})
+
+
+def check_orchestrator(mainline: object, tool_model: object) -> None:
+    """Raise Rejected (the observed generic 400) for a mainline/tool pairing that was seen to fail; the
+    pairs are ``OBSERVED_ORCHESTRATOR_REFUSALS`` and nothing else is refused here."""
+    if (mainline, tool_model) in OBSERVED_ORCHESTRATOR_REFUSALS:
+        raise reject("orchestrator_unsupported", model=mainline, source=SRC_ORCHESTRATOR_REFUSAL)
+
+
+SRC_STREAM_ONE_IMAGE = ("[SDK] openai/types/image_gen_completed_event.py: one image per completed event, "
+                        "no image index (no API message observed)")
 
 # --- request checks --------------------------------------------------------------------------
 
@@ -176,8 +196,10 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
                    "string_above_max_length")
     for name in ("response_format", "style"):
         if fields.get(name) is not None:
-            raise bad_value(name, f"'{name}' is not supported for GPT image models, which always return base64.",
-                       "unsupported_parameter")
+            # The SDK: "unsupported for GPT image models, which always return base64"; the API answers
+            # an unknown parameter (observed for response_format, see api_errors).
+            raise reject("unknown_parameter", param=name, source=(
+                api_errors.SRC_UNKNOWN_RESPONSE_FORMAT if name == "response_format" else registry.SRC_SDK_GENERATE_PARAMS))
     width, height = _check_size(fields.get("size"), caps, model, "tools" if tool else "size")
     quality = _choice(fields, "quality", "auto", SDK_QUALITIES, caps.qualities, model)
     output_format = _choice(fields, "output_format", "png", SDK_FORMATS, caps.output_formats, model)
@@ -191,8 +213,11 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
     if compression is not None:
         if not 0 <= compression <= 100:
             raise bad_value("output_compression", "output_compression must be between 0 and 100.")
-        if output_format not in ("jpeg", "webp"):
-            raise bad_value("output_compression", "output_compression is only supported with jpeg and webp.")
+        if output_format not in ("jpeg", "webp") and compression < 100:
+            # Single source: the SDK documents compression for webp and jpeg only and defaults it to 100;
+            # the one report found refuses a png request below 100. 100 (the default) is accepted.
+            raise bad_value("output_compression", "output_compression below 100 is only supported with jpeg and webp.",
+                            source=registry.SRC_SDK_GENERATE_PARAMS)
     n = 1
     if not tool:
         n = _int(fields, "n", 1)
@@ -205,7 +230,8 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
     if stream and tool and not _int(fields, "partial_images", 0):
         raise reject("streaming_without_partials")
     if stream and n > 1:
-        raise bad_value("n", "The simulator streams one image per request: use n=1 with stream=true.")
+        raise bad_value("n", "stream=true takes n=1: a streamed answer carries one image.",
+                        source=SRC_STREAM_ONE_IMAGE)
     partial_images = _int(fields, "partial_images", 0)
     low, high = caps.partial_images_range
     if not low <= partial_images <= high:
@@ -226,13 +252,17 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
     )
 
 
-def check_upload(data: bytes, param: str, limit_mb: int) -> Any:
+def check_upload(data: bytes, param: str, limit_mb: int, number: int = 1) -> Any:
     if len(data) >= limit_mb * 1024 * 1024:
         raise bad_value(param, f"Each '{param}' must be smaller than {limit_mb} MB.")
     try:
         image = imaging.decode_image(data)
     except ValueError:
         raise bad_value(param, f"The '{param}' upload is not a readable image.", "invalid_image") from None
+    if image.format == "MPO" or image.mode == "CMYK":
+        # Phone photos (MPO) and CMYK JPEGs: the kit sends neither (edits.check_input_image converts
+        # first); the API's answer for an image it cannot take is the observed one.
+        raise reject("invalid_image_file", number=number, source=api_errors.SRC_INVALID_IMAGE_FILE)
     if image.format not in ("PNG", "JPEG", "WEBP"):
         raise bad_value(param, f"The '{param}' upload must be png, webp or jpg, not {image.format}.", "invalid_image_format")
     return image
@@ -243,7 +273,7 @@ def check_inputs(inputs: list[bytes], caps: registry.Capabilities, param: str) -
         raise bad_value(param, f"Missing required parameter: '{param}'.", "missing_required_parameter")
     if len(inputs) > caps.max_input_images:
         raise bad_value(param, f"{len(inputs)} images were sent; the maximum is {caps.max_input_images}.")
-    return [check_upload(data, param, caps.max_input_image_mb) for data in inputs]
+    return [check_upload(data, param, caps.max_input_image_mb, number) for number, data in enumerate(inputs, 1)]
 
 
 def check_mask(data: bytes, first: Any, caps: registry.Capabilities, param: str) -> None:

@@ -28,19 +28,20 @@ from typing import Any, Optional
 
 import openai
 
-from . import registry
+from . import api_errors, registry
 from . import wire
 from .budget import BudgetExceeded
 from .client import ModeError
 from .transports.recording import RecordingMismatch
 from .transports.precheck import NOT_SENT_HEADER, SKIP_CHECKS_HEADER, RequestRefused
+from .transports.timeouts import PossiblyBilledTimeout
 from .wrapping import LINE_WIDTH
 
 KINDS = (
     "invalid_api_key", "missing_api_key", "org_not_verified", "project_model_access", "permission_denied",
     "rate_limit", "insufficient_quota", "project_spend_limit", "billing_not_active", "billing_hard_limit",
     "moderation_blocked", "input_fidelity_unsupported",
-    "invalid_parameter", "wrong_responses_model", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
+    "invalid_parameter", "invalid_image_file", "wrong_responses_model", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
     "timeout", "recording_mismatch", "budget_exceeded", "unrecognised",
 )
 
@@ -80,6 +81,8 @@ SRC_SHUT_DOWN = ("observed 400 invalid_value \"The model '<id>' does not exist.\
                  "(2024-06-22); observed 400 from the Responses tool, type image_generation_user_error, code "
                  "invalid_value, param tools, \"The model '<id>' does not exist.\", "
                  "https://github.com/openai/codex/issues/25965 (2026-06-02); lifecycle from the kit's registry")
+SRC_TIMEOUTS = ("the kit: helpers/transports/timeouts.py (a timed-out image request is not retried, "
+                "it may have been billed)")
 SRC_KEY = "[SDK] openai 3.57.0, openai/_client.py (401 -> AuthenticationError)"
 SRC_RECORDING = "the kit: helpers/transports/recording.py (replay mode is strict; offline mode falls back to the simulator)"
 SRC_BUDGET = "the kit: helpers/budget.py (COOKBOOK_BUDGET_USD, checked before anything is sent)"
@@ -285,10 +288,15 @@ def diagnose(error: BaseException) -> Diagnosis:
             "Set OPENAI_API_KEY (a key from the project you mean to bill) and restart the kernel, or stay offline.",
             SRC_KEY)
     if isinstance(error, openai.APITimeoutError):
+        billed = isinstance(error, PossiblyBilledTimeout)
         return Diagnosis(
             "timeout", "The request timed out",
-            "No answer arrived in time; the SDK already retried (max_retries) before raising this.",
-            "Retry later, or raise the client's timeout; high quality and large sizes take longer.", SRC_RETRIES)
+            ("No answer arrived in time. The kit did not retry it: the API may have made, and billed, the "
+             "image." if billed else "No answer arrived in time; the SDK already retried (max_retries) before raising this."),
+            ("Check the usage page before sending it again; give the client a longer timeout "
+             "(make_client(..., timeout=...)) for high quality or large sizes." if billed else
+             "Retry later, or raise the client's timeout; high quality and large sizes take longer."),
+            SRC_TIMEOUTS if billed else SRC_RETRIES)
     if isinstance(error, openai.APIConnectionError):
         return Diagnosis(
             "connection", "No connection to the API",
@@ -438,6 +446,15 @@ def diagnose(error: BaseException) -> Diagnosis:
             "this model or endpoint.",
             "Check the project's allowed models and the key's permissions, then the organization.",
             SRC_STATUS_MAP)
+    if status == 400 and lowered.startswith("invalid image file or mode for image"):
+        number = re.search(r"for image (\d+)", lowered)
+        return Diagnosis(
+            "invalid_image_file", f"The API could not read input image {number[1] if number else ''}".strip(),
+            "HTTP 400: the file is not a plain PNG, JPEG or WebP it can take. Phone photos (MPO, several "
+            "pictures in one JPEG) and CMYK JPEGs are the usual cause; an upload that sent no file bytes also "
+            "gets this answer.",
+            "Save a plain copy with Pillow and send that: Image.open(path).convert(\"RGB\").save(\"plain.png\") "
+            "(\"RGBA\" to keep transparency).", api_errors.SRC_INVALID_IMAGE_FILE)
     invalid_codes = {"invalid_value", "unknown_parameter", "unsupported_parameter", "invalid_size", "invalid_type",
                      "missing_required_parameter", "string_above_max_length"}
     if status == 400 and (code in invalid_codes or param or re.search(r"invalid value|unknown parameter", lowered)):
@@ -447,7 +464,7 @@ def diagnose(error: BaseException) -> Diagnosis:
             f"HTTP 400 {code or ''}: the API refused a value before generating anything. {allowed}".replace(
                 "  ", " ").strip(),
             "Fix the named parameter; check the registry's values for the model first, so the mistake is caught "
-            "before sending.", SRC_PARAMS)
+            "before sending.", _rule_source(model, param, message))
     if status == 404:
         return Diagnosis(
             "not_found", "Not found", "HTTP 404: the path or the object (file, response id) does not exist.",
@@ -457,11 +474,29 @@ def diagnose(error: BaseException) -> Diagnosis:
             "server_error", "Server error on the API side",
             f"HTTP {status}: not caused by your request; the SDK retried before raising.",
             "Retry later with backoff; if it persists, check the status page.", SRC_RETRIES)
+    if status == 400:
+        return Diagnosis(
+            "unrecognised", "The API refused the request (HTTP 400)",
+            "HTTP 400: a problem with the request itself, which no rule in helpers/triage.py names.",
+            "Read the API's message above, then check the request's parameters against the model's: "
+            "rules.check_image_request(params, route=\"generate\") names the first one the registry refuses.",
+            SRC_STATUS_MAP)
     return Diagnosis(
         "unrecognised", "Unrecognised error",
         f"{type(error).__name__}{f' (HTTP {status})' if status else ''}: no rule in helpers/triage.py matches.",
         "Read the API's message above; check the access order (key, project, tier, verification, lifecycle) "
         "before changing code.", SRC_STATUS_MAP)
+
+
+def _rule_source(model: Optional[str], param: Optional[str], message: str) -> str:
+    """The source of the rule an invalid-parameter answer rests on: the observed body's citation, else the
+    model's record for that parameter, else the SDK's parameter files."""
+    if param in api_errors.OBSERVED_UNKNOWN_PARAMETERS and message.startswith("Unknown parameter"):
+        return api_errors.SRC_UNKNOWN_RESPONSE_FORMAT
+    record = registry.MODELS.get(model) if model else None
+    if record is not None and record.capabilities is not None and param:
+        return str(record.capabilities.source_of_param(param))
+    return SRC_PARAMS
 
 
 def _violations(message: str) -> str:

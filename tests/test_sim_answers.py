@@ -62,12 +62,19 @@ def test_the_issues_minimal_input_with_a_served_gpt5_model(sdk):
     assert answer.tools[0].model == registry.IMAGE_TOOL_DEFAULT_MODEL and responses.first_image(answer)
 
 
-def test_an_older_mainline_model_gets_the_observed_pairing_refusal(sdk):
+def test_only_the_observed_mainline_pairing_is_refused(sdk):
     client, _ = sdk
     with pytest.raises(openai.BadRequestError) as info:
-        client.responses.create(model="gpt-4.1-mini", input="Draw a cat", tools=[{"type": "image_generation"}])
+        client.responses.create(model="gpt-4o", input="Draw a cat",
+                                tools=[{"type": "image_generation", "model": "gpt-image-2"}])
+    assert info.value.status_code == 400
     assert info.value.body["message"] == ("There was an issue with your request. Please check your inputs and "
                                           "try again")
+    # The same report shows gpt-4o working with another tool model: no other pairing is refused.
+    for mainline, tool in (("gpt-4o", {"type": "image_generation"}), ("gpt-4.1-mini", {"type": "image_generation"}),
+                           ("o3", {"type": "image_generation", "model": "gpt-image-2.6-flare"})):
+        answer = client.responses.create(model=mainline, input="Draw a cat", tools=[tool])
+        assert responses.first_image(answer)
 
 
 def test_file_id_inputs_and_masks(sdk):

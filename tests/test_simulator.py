@@ -182,7 +182,6 @@ def test_transparent_background_has_alpha(sdk):
     ({"n": 0}, "n"),
     ({"n": 11}, "n"),
     ({"partial_images": 2}, "partial_images"),  # without stream
-    ({"response_format": "b64_json"}, "response_format"),
     ({"style": "vivid"}, "style"),
     ({"moderation": "strict"}, "moderation"),
     ({"prompt": "x" * 32001}, "prompt"),
@@ -614,6 +613,7 @@ OBSERVED_MESSAGES = {
     "transparent_unsupported": "Transparent background is not supported for this model.",
     "previous_response_not_found": "Previous response with id 'resp_unknown' not found.",
     "item_not_found": "Item with id 'ig_unknown' not found.",
+    "invalid_image_file": "Invalid image file or mode for image 1, please check your image file.",
 }
 EXPECTED = {
     "org_not_verified": (403, openai.PermissionDeniedError),
@@ -633,6 +633,7 @@ EXPECTED = {
     "invalid_value": (400, openai.BadRequestError),
     "unknown_parameter": (400, openai.BadRequestError),
     "not_found": (404, openai.NotFoundError),
+    "invalid_image_file": (400, openai.BadRequestError),
 }
 
 

@@ -57,6 +57,7 @@ EXPECTED_KIND = {
     "invalid_value": "invalid_parameter",
     "unknown_parameter": "invalid_parameter",
     "not_found": "not_found",
+    "invalid_image_file": "invalid_image_file",
 }
 
 
@@ -260,9 +261,10 @@ def test_an_older_mainline_model_with_the_image_tool_is_named():
 
     client = sdk_client(SimulatorTransport(Simulator()))
     with pytest.raises(openai.BadRequestError) as info:
-        client.responses.create(model="gpt-4.1-mini", input="Draw a cat", tools=[{"type": "image_generation"}])
+        client.responses.create(model="gpt-4o", input="Draw a cat",
+                                tools=[{"type": "image_generation", "model": "gpt-image-2"}])
     found = triage.diagnose(info.value)
-    assert found.kind == "wrong_responses_model" and "gpt-4.1-mini" in found.title
+    assert found.kind == "wrong_responses_model" and "gpt-4o" in found.title
 
 
 def test_a_served_model_said_not_to_exist_is_not_a_spelling_mistake():

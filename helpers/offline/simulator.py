@@ -140,8 +140,8 @@ def _b64(data: bytes) -> str:
 
 
 # The SDK's mainline model ids (openai/types/shared/chat_model.py): a Responses call with the image
-# tool on one of these that the registry does not list (older than the gpt-5 family) gets the
-# publicly observed refusal for such a pairing (errors._orchestrator_unsupported).
+# tool on one of these that the registry does not list (older than the gpt-5 family) is answered,
+# unless its pairing was seen to fail (rules.OBSERVED_ORCHESTRATOR_REFUSALS).
 SDK_CHAT_MODELS = frozenset(typing.get_args(ChatModel))
 
 # Simulated rate-limit headers: the names are the API's (x-ratelimit-limit-requests, ...); the values
@@ -353,11 +353,14 @@ class Simulator:
             raise reject("not_found", message=f"Response with id '{response_id}' not found.")
         return self._responses[response_id]
 
-    def _mainline(self, mainline: Any, has_image_tool: bool) -> registry.ModelRecord:
+    def _mainline(self, mainline: Any, tool: Optional[dict]) -> Optional[registry.ModelRecord]:
+        """The mainline model's record; None for an SDK chat model the registry does not list, which
+        answers unless its pairing with the tool's model was seen to fail (``rules.check_orchestrator``)."""
         record = registry.MODELS.get(mainline) if isinstance(mainline, str) else None
         if record is None:
-            if has_image_tool and mainline in SDK_CHAT_MODELS:
-                raise reject("orchestrator_unsupported", model=mainline)
+            if tool is not None and mainline in SDK_CHAT_MODELS:
+                rules.check_orchestrator(mainline, tool.get("model") or registry.IMAGE_TOOL_DEFAULT_MODEL)
+                return None
             raise bad_value("model", f"Invalid value: '{mainline}'. The simulator's registry has no such model.",
                             "model_not_found")
         if not record.served_on(self.day):
@@ -372,7 +375,7 @@ class Simulator:
         mainline = body.get("model")
         tools = body.get("tools") or []
         tool = next((t for t in tools if isinstance(t, dict) and t.get("type") == "image_generation"), None)
-        self._mainline(mainline, tool is not None)
+        self._mainline(mainline, tool)
         if tool is None:
             raise bad_value("tools", "The simulator answers Responses requests that include an image_generation tool.")
         stream = body.get("stream") is True

@@ -6,6 +6,7 @@ so one stack serves ``openai.OpenAI`` and ``openai.AsyncOpenAI``; ``helpers.clie
 - ``live``: the stack of a live client (``live_transport``): pre-send check, recorder, cap, scrubbing.
 - ``precheck``: stops requests the API's rules (``helpers.rules``) or the registry's lifecycle refuse.
 - ``spending_cap``: reserves each live request's worst-case cost (USD) before sending, settles after.
+- ``timeouts``: a timed-out image request is not retried (it may have been billed).
 - ``scrubbing``: removes keys, organization and project ids from every answer.
 - ``record``: stores each exchange in a recording.
 - ``replay``: answers from a recording, strictly (``RecordingMismatch``) or with an offline fallback.

@@ -12,13 +12,15 @@ from .precheck import PreSendCheckTransport
 from .record import RecordingTransport
 from .scrubbing import ScrubbingTransport
 from .spending_cap import SpendingCapTransport
+from .timeouts import NoRetryOnTimeoutTransport
 
 
 def live_transport(cap: budget.SpendingCap, *, record_to: Optional[recording.Recording] = None,
                    http=None) -> httpx2.BaseTransport:
     """The transport stack of a live client, outermost first: the pre-send check (lifecycle on today's
-    date, the API's rules from ``helpers.rules``, input images), an optional recorder, the spending cap,
-    and the scrubbing of keys and ids from every answer.
+    date, the API's rules from ``helpers.rules``, input images), the timeout guard (a timed-out image
+    request is not retried: ``timeouts``), an optional recorder, the spending cap, and the scrubbing of
+    keys and ids from every answer.
 
     ``cap`` is the kernel's ``budget.SpendingCap`` (USD); ``record_to`` a recording opened for writing
     (record mode); ``http`` the network transport (default ``httpx2.HTTPTransport()``; pass
@@ -27,4 +29,4 @@ def live_transport(cap: budget.SpendingCap, *, record_to: Optional[recording.Rec
     inner: httpx2.BaseTransport = SpendingCapTransport(ScrubbingTransport(http or httpx2.HTTPTransport()), cap)
     if record_to is not None:
         inner = RecordingTransport(inner, record_to, recording.OPENAI_API)
-    return PreSendCheckTransport(inner)
+    return PreSendCheckTransport(NoRetryOnTimeoutTransport(inner))

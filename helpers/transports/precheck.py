@@ -122,7 +122,8 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         record = registry.MODELS.get(model) if isinstance(model, str) else None
         caps = record.capabilities if record else None
         param = error.get("param")
-        source = caps.source_of_param(param) if caps and param else (caps.source if caps else registry.SRC_SDK_EDIT_PARAMS)
+        source = rejected.source or (caps.source_of_param(param) if caps and param else
+                                     (caps.source if caps else registry.SRC_SDK_EDIT_PARAMS))
         message = error["message"].removeprefix(api_errors.SIMULATED)
         return RequestRefused(
             f"Not sent: the registry says the API refuses this request ({param or 'request'}: {message}). "
@@ -166,6 +167,12 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                                  f"Source: {source}. If the registry is out of date, send it anyway with "
                                  f"extra_headers={{'{SKIP_CHECKS_HEADER}': '1'}}.", param="model",
                                  code="model_not_supported")
+        if record is None:
+            for tool in tools:
+                try:
+                    rules.check_orchestrator(fields.get("model"), tool.get("model") or registry.IMAGE_TOOL_DEFAULT_MODEL)
+                except api_errors.Rejected as rejected:
+                    raise self._refuse(rejected, fields.get("model")) from None
         prompt, _ = budget_module.responses_prompt(fields)
         for tool in tools:
             self._rules(tool, "tool", day, prompt=prompt or " ", stream=fields.get("stream") is True)
