@@ -353,3 +353,15 @@ def test_a_request_refused_before_sending_names_the_shutdown_and_successor():
     assert diagnosis.kind == "model_shut_down"
     assert "2026-12-01" in diagnosis.what_happened and "gpt-image-2.6-flare" in diagnosis.next_step
     assert "spelling" not in diagnosis.next_step
+
+
+def test_a_plain_exceptions_text_is_never_read_as_an_api_body():
+    # Only API errors (and the kit's and the SDK's own) are read; arbitrary text naming a parameter is not.
+    assert triage.diagnose(ValueError("input_fidelity must be high")).kind == "unrecognised"
+    assert triage.diagnose(RuntimeError("You exceeded your current quota")).kind == "unrecognised"
+
+
+def test_triage_is_a_table_whose_entries_each_name_their_diagnosis():
+    names = [rule.name for rule in triage.RULES]
+    assert len(names) == len(set(names)), "each entry has its own name"
+    assert {"invalid_image_file", "rate_limit", "invalid_parameter"} <= set(names)
