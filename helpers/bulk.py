@@ -782,6 +782,24 @@ def read_batch_results(text: str) -> list[BatchResult]:
 FINAL_BATCH_STATUSES = ("completed", "failed", "expired", "cancelled")
 
 
+def batch_results(client: openai.OpenAI, batch) -> list[BatchResult]:
+    """Every line's result of a finished batch: its output file and its error file, whichever exist.
+
+    ``batch`` is a ``openai.types.Batch`` in a final status. A batch where every line failed has
+    ``output_file_id = None`` (and ``files.content(None)`` raises the SDK's ValueError); one where every
+    line succeeded has ``error_file_id = None``: both are read here as they come. Returns the results
+    sorted by custom_id (``read_batch_results``). Raises ValueError for a batch still running.
+    """
+    if batch.status not in FINAL_BATCH_STATUSES:
+        raise ValueError(f"batch {batch.id} is {batch.status}; poll it until it is one of "
+                         f"{', '.join(FINAL_BATCH_STATUSES)} (bulk.poll_batch)")
+    results: list[BatchResult] = []
+    for file_id in (batch.output_file_id, batch.error_file_id):
+        if file_id:
+            results += read_batch_results(client.files.content(file_id).text)
+    return sorted(results, key=lambda r: r.custom_id)
+
+
 def poll_batch(client: openai.OpenAI, batch_id: str, *, every_s: float, clock: Clock = SYSTEM_CLOCK,
                show: Callable[[str], None] = print, max_polls: int = 1500):
     """Retrieve the batch every ``every_s`` seconds until it ends; print each change of status."""

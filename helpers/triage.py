@@ -42,7 +42,7 @@ KINDS = (
     "invalid_api_key", "missing_api_key", "org_not_verified", "project_model_access", "permission_denied",
     "rate_limit", "insufficient_quota", "project_spend_limit", "billing_not_active", "billing_hard_limit",
     "moderation_blocked", "input_fidelity_unsupported",
-    "invalid_parameter", "invalid_image_file", "wrong_responses_model", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
+    "invalid_parameter", "invalid_image_file", "batch_without_output_file", "wrong_responses_model", "model_shut_down", "model_not_found", "not_found", "server_error", "connection",
     "timeout", "recording_mismatch", "budget_exceeded", "unrecognised",
 )
 
@@ -586,9 +586,30 @@ def _unrecognised(s: Seen) -> Diagnosis:
         SRC_STATUS_MAP)
 
 
+# The SDK's own check before it reads a file (openai/resources/files.py): a batch where every line
+# failed has output_file_id None, and files.content(None) raises it.
+SRC_NO_FILE_ID = ("[SDK] openai 3.57.0, openai/resources/files.py (content() raises ValueError for an empty "
+                  "file_id); openai/types/batch.py (output_file_id and error_file_id are Optional)")
+
+
+def _no_output_file(error: BaseException) -> bool:
+    return type(error) is ValueError and str(error).startswith("Expected a non-empty value for `file_id`")
+
+
+def _batch_without_output_file(s: Seen) -> Diagnosis:
+    return Diagnosis(
+        "batch_without_output_file", "The batch has no output file to read",
+        "files.content was given None: a batch where every line failed has output_file_id None (and one "
+        "where none failed has error_file_id None).",
+        "Read batch.error_file_id for the failed lines, or use bulk.batch_results(client, batch), which reads "
+        "whichever files exist.", SRC_NO_FILE_ID)
+
+
 # In order: the first entry that matches gives the diagnosis. The kit's own errors come first, then
 # the SDK's client-side ones, then API answers by code, message and status, most specific first.
 RULES: tuple[Rule, ...] = (
+    Rule('batch_without_output_file', lambda s: _no_output_file(s.error),
+         _batch_without_output_file),
     Rule('recording_mismatch', lambda s: isinstance(s.error, RecordingMismatch),
          _recording_mismatch),
     Rule('budget_exceeded', lambda s: isinstance(s.error, BudgetExceeded),

@@ -197,3 +197,24 @@ def test_from_httpx_keeps_jsonl_and_still_wraps_other_text():
     assert transports.from_httpx(jsonl).json == rec.jsonl_payload([{"a": 1}, {"b": 2}])
     plain = httpx2.Response(200, content=b"hello", headers={"content-type": "text/plain"})
     assert transports.from_httpx(plain).json == {"text": "hello"}
+
+
+def test_a_batch_where_every_line_failed_has_no_output_file_and_batch_results_reads_the_errors(sim):
+    from helpers import triage
+
+    client, batch = start(sim, line("bad-size", size="512x512") + line("streamed", stream=True))
+    for _ in range(3):
+        batch = client.batches.retrieve(batch.id)
+    assert batch.status == "completed" and batch.output_file_id is None and batch.error_file_id
+    with pytest.raises(ValueError) as info:  # lesson 05's plain pattern, on a batch with no output file
+        client.files.content(batch.output_file_id)
+    found = triage.diagnose(info.value)
+    assert found.kind == "batch_without_output_file" and "bulk.batch_results" in found.next_step
+    results = bulk.batch_results(client, batch)
+    assert [r.custom_id for r in results] == ["bad-size", "streamed"] and not any(r.ok for r in results)
+
+
+def test_batch_results_refuses_a_batch_still_running(sim):
+    client, batch = start(sim, good_lines(1))
+    with pytest.raises(ValueError, match="poll it"):
+        bulk.batch_results(client, batch)
