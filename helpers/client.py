@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Optional
 import httpx2
 import openai
 
-from . import budget, registry, settings, tracks
+from . import budget, files, registry, settings, tracks
 from .wrapping import LINE_WIDTH, wrap
 from .api_errors import ERRORS
 from .offline.simulator import Simulator
@@ -40,6 +40,9 @@ MODES, RECORD_SOURCES = settings.MODES, settings.RECORD_SOURCES
 RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "recordings"
 # No request leaves the machine in these modes, so the SDK only needs a placeholder key.
 PLACEHOLDER_KEY = "offline-placeholder"
+# Offline, what the simulator keeps (stored responses, files, batches) lives here, shared by every
+# process that saves to the same outputs folder: a batch created by a script polls from a notebook.
+SIMULATOR_STATE_DIR = files.OUTPUTS_DIR / ".simulator"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OFFLINE_EVENT_DELAY_S = 0.3
 # Pass as extra_headers={SKIP_CHECKS_HEADER: "1"} to send one live call the registry would refuse.
@@ -216,8 +219,9 @@ def _wiring(lesson: str, mode: Optional[str], simulator: Optional[Simulator], sc
         replayed = recording.Recording.load(setup.recording_path)
         fallback = None
         if setup.mode == "offline":
-            fallback = SimulatorTransport(simulator or Simulator(), event_delay=OFFLINE_EVENT_DELAY_S,
-                                                    scenario=scenario)
+            fallback = SimulatorTransport(simulator or Simulator(state_dir=SIMULATOR_STATE_DIR),
+                                          event_delay=OFFLINE_EVENT_DELAY_S,
+                                          scenario=scenario)
         inner: Any = ReplayTransport(
             replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
     elif setup.mode == "record" and setup.record_from == "simulator":

@@ -190,3 +190,22 @@ def test_batch_line_refuses_more_than_16_images_and_an_overlong_data_url():
     long = {"image_url": "data:image/png;base64," + "A" * bulk.BATCH_IMAGE_URL_MAX_CHARS}
     with pytest.raises(ValueError, match="file_id"):
         bulk.batch_line("long", {"model": MODEL, "prompt": "p", "images": [long]}, url=bulk.EDITS)
+
+
+def test_a_background_response_is_queued_then_in_progress_then_completed_over_retrieve(client):
+    created = client.responses.create(model=registry.LESSON_MAINLINE_MODEL, input="Draw a cat", background=True,
+                                      tools=[{"type": "image_generation"}])
+    assert (created.status, created.background, created.output, created.usage) == ("queued", True, [], None)
+    seen = [client.responses.retrieve(created.id) for _ in range(3)]
+    assert [r.status for r in seen] == ["in_progress", "completed", "completed"]
+    done = seen[-1]
+    assert done.background is True and any(item.type == "image_generation_call" for item in done.output)
+    assert done.usage is not None  # billed once: only the finished response carries usage
+
+
+def test_a_background_response_can_be_cancelled_before_it_finishes_and_then_has_no_output(client):
+    created = client.responses.create(model=registry.LESSON_MAINLINE_MODEL, input="Draw a cat", background=True,
+                                      tools=[{"type": "image_generation"}])
+    cancelled = client.responses.cancel(created.id)
+    assert cancelled.status == "cancelled" and cancelled.output == [] and cancelled.usage is None
+    assert client.responses.retrieve(created.id).status == "cancelled"

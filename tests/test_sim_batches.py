@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from pathlib import Path
 
 import httpx2
 import openai
@@ -218,3 +219,42 @@ def test_batch_results_refuses_a_batch_still_running(sim):
     client, batch = start(sim, good_lines(1))
     with pytest.raises(ValueError, match="poll it"):
         bulk.batch_results(client, batch)
+
+
+def test_a_batch_created_in_one_process_is_polled_from_another(tmp_path):
+    """Offline, the simulator keeps files and batches in the outputs folder's state, as the API keeps them."""
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "COOKBOOK_OUTPUTS_DIR": str(tmp_path), "COOKBOOK_MODE": "offline"}
+    create = (
+        "import io\n"
+        "from helpers import bulk, make_client\n"
+        "client = make_client('05_batch', quiet=True)\n"
+        f"data = bulk.batch_jsonl([bulk.Job('k0', 'Draw a boat')], {MODEL!r})\n"
+        "uploaded = client.files.create(file=('requests.jsonl', data), purpose='batch')\n"
+        "batch = client.batches.create(input_file_id=uploaded.id, endpoint='/v1/images/generations',"
+        " completion_window='24h')\n"
+        "print(batch.id)\n")
+    made = subprocess.run([sys.executable, "-c", create], env=env, capture_output=True, text=True, check=True,
+                          cwd=str(Path(__file__).resolve().parents[1]))
+    batch_id = made.stdout.strip().splitlines()[-1]
+    poll = ("from helpers import make_client\n"
+            "client = make_client('05_batch', quiet=True)\n"
+            f"print([client.batches.retrieve({batch_id!r}).status for _ in range(3)])\n")
+    polled = subprocess.run([sys.executable, "-c", poll], env=env, capture_output=True, text=True, check=True,
+                            cwd=str(Path(__file__).resolve().parents[1]))
+    assert polled.stdout.strip().splitlines()[-1] == "['in_progress', 'finalizing', 'completed']"
+
+
+def test_two_simulators_sharing_a_state_folder_see_each_others_stored_responses(tmp_path):
+    first, second = sdk_client(SimulatorTransport(Simulator(state_dir=tmp_path))), \
+        sdk_client(SimulatorTransport(Simulator(state_dir=tmp_path)))
+    made = first.responses.create(model=registry.LESSON_MAINLINE_MODEL, input="Draw a cat",
+                                  tools=[{"type": "image_generation"}])
+    assert second.responses.retrieve(made.id).id == made.id
+    (tmp_path / "simulator-state.json").write_text("{not json")  # a broken file is answered around, then rewritten
+    third = sdk_client(SimulatorTransport(Simulator(state_dir=tmp_path)))
+    with pytest.raises(openai.NotFoundError):
+        third.responses.retrieve(made.id)
+    json.loads((tmp_path / "simulator-state.json").read_text())

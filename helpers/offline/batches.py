@@ -30,6 +30,7 @@ What is simulated, not documented:
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import weakref
@@ -109,6 +110,27 @@ def _store(owner: Any) -> _Store:
             worker.files_owner = weakref.ref(owner)  # edit lines name files uploaded to the owner
             _STORES[owner] = _Store(worker=worker)
         return _STORES[owner]
+
+
+def export_state(owner: Any) -> dict:
+    """The owner's files and batches as JSON-ready data (``import_state`` reads it back)."""
+    store = _store(owner)
+    return {
+        "files": {fid: {"json": f.json, "lines": f.lines,
+                        "data": base64.b64encode(f.data).decode("ascii") if f.data is not None else None}
+                  for fid, f in store.files.items()},
+        "batches": {bid: {"json": b.json, "requests": b.requests, "polls": b.polls, "invalid": b.invalid,
+                          "output": b.output, "errors": b.errors} for bid, b in store.batches.items()},
+    }
+
+
+def import_state(owner: Any, state: dict) -> None:
+    """Add ``state`` (from ``export_state``, maybe another process's) to the owner's files and batches."""
+    store = _store(owner)
+    store.files |= {fid: _File(f["json"], f["lines"], base64.b64decode(f["data"]) if f["data"] is not None else None)
+                   for fid, f in state.get("files", {}).items()}
+    store.batches |= {bid: _Batch(b["json"], b["requests"], b["polls"], b["invalid"], b["output"], b["errors"])
+                     for bid, b in state.get("batches", {}).items()}
 
 
 def route(owner: Any, method: str, path: str, content_type: str, body: bytes, seed: str) -> dict:

@@ -31,16 +31,19 @@ import hashlib
 import json
 import math
 import re
+import contextlib
 import threading
 import time
 import typing
 from collections import defaultdict, deque
+from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from openai.types.shared.chat_model import ChatModel
 
 from .. import pricing, registry, rules
 from . import batches, rendering
+from .shared_state import SharedState
 from .. import wire
 from ..api_errors import (Rejected, SimulatedResponse, bad_value, created_at, hex_id, json_body, multipart_parts,
                      reject)
@@ -151,6 +154,10 @@ SDK_CHAT_MODELS = frozenset(typing.get_args(ChatModel))
 # the simulator's own last 60 s; tokens are not counted.
 RATE_LIMIT_TIER = 1
 
+# A background response's statuses as retrieve reports them, one step per retrieve ([SDK]
+# openai/types/responses/response_status.py lists queued, in_progress, completed, cancelled, ...).
+BACKGROUND_STAGES = ("queued", "in_progress", "completed", "cancelled")
+
 
 def simulated_tier_limits() -> Optional[tuple[int, int]]:
     """(requests, tokens) per minute the simulated headers show: the lesson model's Tier 1 limits, else the
@@ -173,7 +180,7 @@ class Simulator:
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.time, images_per_minute: Optional[int] = None,
-                 day: Optional[dt.date] = None):
+                 day: Optional[dt.date] = None, state_dir: Optional[Path] = None):
         self.clock = clock
         # The day whose lifecycle the simulator answers for: a model shut down by then is refused.
         self.day = day or registry.today()
@@ -183,9 +190,30 @@ class Simulator:
         self._seen: dict[str, int] = defaultdict(int)
         self._images: dict[str, str] = {}  # image_generation_call id -> base64 result
         self._responses: dict[str, dict] = {}  # response id -> Response JSON (stored ones only)
+        # Background responses (background=true): id -> what retrieve answers now, and id -> the finished one.
+        self._background: dict[str, dict] = {}
+        self._background_done: dict[str, dict] = {}
         self._lock = threading.Lock()
         # A Batch worker reads file ids from the simulator that owns the batch (a weak reference).
         self.files_owner: Optional[Callable[[], Any]] = None
+        # With a state folder, what the API would keep (stored responses, files, batches) is shared by
+        # every process that uses the folder: a batch created by a script can be polled from a notebook.
+        self.shared = SharedState(Path(state_dir)) if state_dir is not None else None
+
+    def export_state(self) -> dict:
+        """What the API would keep, as JSON-ready data: stored responses and their images, background
+        responses, files and batches (not the request counts that seed ids, which stay per process)."""
+        return {"responses": self._responses, "images": self._images, "background": self._background,
+                "background_done": self._background_done, **batches.export_state(self)}
+
+    def import_state(self, state: dict) -> None:
+        """Add ``state`` (``export_state``'s form, maybe another process's) to what the simulator keeps;
+        an object both hold is taken from ``state``, the newer write."""
+        self._responses.update(state.get("responses", {}))
+        self._images.update(state.get("images", {}))
+        self._background.update(state.get("background", {}))
+        self._background_done.update(state.get("background_done", {}))
+        batches.import_state(self, state)
 
     def remember(self, response_json: dict) -> None:
         """Register a Response (e.g. a recorded one) so later turns can refer to it and its images."""
@@ -204,7 +232,7 @@ class Simulator:
                body: bytes) -> SimulatedResponse:
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         key = _request_key(method, path, query, content_type, body)
-        with self._lock:
+        with self._lock, (self.shared.held(self) if self.shared else contextlib.nullcontext()):
             occurrence = self._seen[key]
             self._seen[key] += 1
             seed = hashlib.sha256(f"{key}#{occurrence}".encode()).hexdigest()
@@ -251,6 +279,8 @@ class Simulator:
             return self._edit(content_type, body, seed)
         if method == "POST" and path == "/v1/responses":
             return self._respond(json_body(body), seed)
+        if method == "POST" and path.startswith("/v1/responses/") and path.endswith("/cancel"):
+            return self._cancel(path[len("/v1/responses/"):-len("/cancel")])
         if method == "GET" and path.startswith("/v1/responses/"):
             return self._retrieve(path[len("/v1/responses/"):])
         if method == "GET" and path.startswith("/v1/models/"):
@@ -349,9 +379,37 @@ class Simulator:
     # --- Responses API ---
 
     def _retrieve(self, response_id: str) -> dict:
+        """A stored response; a background one moves one stage per retrieve: queued, in_progress, completed."""
+        pending = self._background.get(response_id)
+        if pending is not None:
+            stage = BACKGROUND_STAGES.index(pending["status"])
+            if pending["status"] not in ("completed", "cancelled"):
+                next_status = BACKGROUND_STAGES[stage + 1]
+                if next_status == "completed":
+                    done = self._background_done[response_id]
+                    self._background[response_id] = done
+                    self._remember(done)
+                    return done
+                self._background[response_id] = {**pending, "status": next_status}
+            return self._background[response_id]
         if response_id not in self._responses:
             raise reject("not_found", message=f"Response with id '{response_id}' not found.")
         return self._responses[response_id]
+
+    def _cancel(self, response_id: str) -> dict:
+        """Cancel a background response that has not finished: it ends ``cancelled``, with no output and
+        no usage (nothing billed). A finished one cannot be cancelled (simulated message)."""
+        pending = self._background.get(response_id)
+        if pending is None:
+            raise reject("not_found", message=f"Response with id '{response_id}' not found.")
+        if pending["status"] == "cancelled":
+            return pending
+        if pending["status"] == "completed":
+            raise bad_value(None, f"Cannot cancel a response that is {pending['status']}.")
+        cancelled = {**pending, "status": "cancelled"}
+        self._background[response_id] = cancelled
+        self._background_done.pop(response_id, None)
+        return cancelled
 
     def _mainline(self, mainline: Any, tool: Optional[dict]) -> Optional[registry.ModelRecord]:
         """The mainline model's record; None for an SDK chat model the registry does not list, which
@@ -423,7 +481,7 @@ class Simulator:
             "model": mainline, "output": [call, message],
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
             "previous_response_id": body.get("previous_response_id"),
-            "store": body.get("store", True),
+            "store": body.get("store", True), "background": body.get("background") is True,
             "temperature": body.get("temperature", 1.0), "top_p": body.get("top_p", 1.0),
             "tool_choice": body.get("tool_choice", "auto"),
             "tools": [dict(t, model=req.model) if t is tool else t for t in tools],
@@ -438,12 +496,26 @@ class Simulator:
                 "web_search": {"num_requests": 0},
             },
         }
+        if body.get("background") is True:
+            if stream:
+                raise bad_value("stream", "The simulator does not stream background responses: retrieve them.")
+            return self._queue(response)
         self._remember(response)
         if not stream:
             return response
         partials = [rendering.render_partial(revised, req.width, req.height, index=k, total=req.partial_images,
                                              **req.render()) for k in range(req.partial_images)]
         return _response_events(response, partials)
+
+    def _queue(self, response: dict) -> dict:
+        """Hold a background response: answered ``queued`` now (no output, no usage); ``retrieve`` moves it
+        on. The API bills it once, when it completes; the completed one carries the usage."""
+        done = {**response, "background": True}
+        queued = {**done, "status": "queued", "output": [], "usage": None, "completed_at": None}
+        queued.pop("tool_usage", None)
+        self._background_done[done["id"]] = done
+        self._background[done["id"]] = queued
+        return queued
 
     def _context(self, body: dict) -> tuple[str, list[bytes]]:
         """The prompt and the images in context, oldest first: the first one is the edit base.
