@@ -72,6 +72,14 @@ def test_a_cmyk_jpeg_gets_the_observed_invalid_image_body_and_triage_explains_it
     assert "convert" in found.next_step
 
 
+def test_a_phone_photo_mpo_gets_the_same_observed_body(client):
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(out, "MPO", save_all=True, append_images=[Image.new("RGB", (64, 64))])
+    with pytest.raises(openai.BadRequestError) as info:
+        client.images.edit(model=MODEL, prompt="Add a hat", image=("phone.jpg", out.getvalue(), "image/jpeg"))
+    assert info.value.body["message"].startswith("Invalid image file or mode for image 1,")
+
+
 def test_the_invalid_image_body_numbers_the_image_it_is_about(client):
     with pytest.raises(openai.BadRequestError) as info:
         client.images.edit(model=MODEL, prompt="Add a hat",
