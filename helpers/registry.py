@@ -1100,11 +1100,16 @@ class UnknownModel(KeyError):
 
 
 class NotAnImageModel(ValueError):
-    """COOKBOOK_IMAGE_MODEL names a model the registry knows, but not an image model."""
+    """COOKBOOK_IMAGE_MODEL names a model the registry knows, but not an image model.
 
-    def __init__(self, model_id: str):
-        super().__init__(f"COOKBOOK_IMAGE_MODEL={model_id} is a mainline (text) model, not an image model: set it "
-                         "to an image model such as one of the registry's served image models, or unset it.")
+    The message names the variable and lists the image models the registry has served on ``day``.
+    """
+
+    def __init__(self, model_id: str, day: _dt.date):
+        served = ", ".join(m.id for m in served_image_models(day)) or "none"
+        super().__init__(f"COOKBOOK_IMAGE_MODEL={model_id} is a mainline (text) model, not an image model. Image "
+                         f"models served on {day} (helpers/registry.py): {served}. Set COOKBOOK_IMAGE_MODEL to one "
+                         f"of them, or unset it to follow the lessons' model ({lane_model(day)}).")
 
 
 def get(model_id: str) -> ModelRecord:
@@ -1273,7 +1278,7 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     if override:
         found = on(override, day)
         if found.record.kind != "image":
-            raise NotAnImageModel(override)
+            raise NotAnImageModel(override, day)
         if not found.served:
             raise ModelShutDown(found)
         return override
