@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -137,6 +138,34 @@ def _lock_exclusive(handle) -> None:
 
 def glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def replace_folder(source: Path, target: Path) -> None:
+    """Put the folder ``source`` at ``target``, replacing what was there, without ever leaving a partial one.
+
+    ``source`` is first moved beside ``target`` as ``.<name>.new-<pid>`` (a copy when it is on another file
+    system: the slow part, during which ``target`` is untouched), then the previous ``target`` is renamed
+    to ``.<name>.old-<pid>``, the new one renamed into place, and the old one removed. A kill leaves the
+    previous folder whole (at ``target``, or beside it for the instant between the two renames: the next
+    call puts it back before starting) and the next call removes the unfinished copies.
+    """
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    olds = sorted(target.parent.glob(f".{glob_escape(target.name)}.old-*"))
+    if not target.exists() and olds:
+        os.rename(olds.pop(), target)  # killed between the renames: the previous folder comes back
+    for leftover in [*olds, *target.parent.glob(f".{glob_escape(target.name)}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging = target.parent / f".{target.name}.new-{os.getpid()}"
+    try:
+        shutil.move(str(source), str(staging))
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(target.parent / f".{target.name}.old-{os.getpid()}", ignore_errors=True)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

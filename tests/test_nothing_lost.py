@@ -179,3 +179,54 @@ def test_a_second_bulk_run_into_the_same_folder_is_refused_before_sending(tmp_pa
         with pytest.raises(bulk.OutputFolderError, match="already running.*Nothing was sent"):
             run_bulk(run_dir)
     assert run_bulk(run_dir).count(bulk.SAVED) == 2  # the lock went with its holder
+
+
+# --- the website --------------------------------------------------------------------------------------------
+
+def test_a_site_build_killed_while_moving_into_place_keeps_the_previous_site(tmp_path, monkeypatch):
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_site  # noqa: E402  (scripts/ is not a package)
+
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / build_site.BUILD_MARK).write_text("")
+    (out / "index.html").write_text("the previous site")
+    real_move = shutil.move
+
+    def killed(source, target, *args, **kwargs):
+        real_move(source, target, *args, **kwargs)
+        raise KeyboardInterrupt  # stopped once the new pages are copied, before they are in place
+    monkeypatch.setattr(shutil, "move", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build_site.build(out)
+    assert (out / "index.html").read_text() == "the previous site"
+    monkeypatch.setattr(shutil, "move", real_move)
+    site = build_site.build(out)
+    assert "the previous site" not in (site / "index.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging or old copy left beside it
+
+
+def test_replacing_a_folder_killed_between_its_renames_restores_the_previous_one(tmp_path, monkeypatch):
+    target, new = tmp_path / "site", tmp_path / "new"
+    for folder, text in ((target, "previous"), (new, "next")):
+        folder.mkdir()
+        (folder / "index.html").write_text(text)
+    real_rename = os.rename
+
+    def killed_after_moving_the_previous_aside(src, dst):
+        real_rename(src, dst)
+        if Path(src) == target:
+            raise KeyboardInterrupt  # the previous folder was renamed aside; the new one is not in place
+    monkeypatch.setattr(writes.os, "rename", killed_after_moving_the_previous_aside)
+    with pytest.raises(KeyboardInterrupt):
+        writes.replace_folder(new, target)
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith(".site.old-")]
+    assert [(p / "index.html").read_text() for p in aside] == ["previous"]  # whole, beside the target
+    monkeypatch.setattr(writes.os, "rename", real_rename)
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "index.html").write_text("next")
+    writes.replace_folder(again, target)
+    assert (target / "index.html").read_text() == "next"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
