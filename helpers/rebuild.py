@@ -97,11 +97,31 @@ def execute(path: Path, *, source: Path | None = None, track: tracks.Track = tra
     return notebook
 
 
+def coalesce_streams(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with each run of adjacent stream outputs of one name (stdout, stderr) in a cell merged
+    into one. Whether a kernel sends a cell's printing as one message or several depends on timing, so
+    without this the same run stores different bytes; nbval compares streams merged this way anyway."""
+    for cell in notebook.cells:
+        merged = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (last is not None and output.get("output_type") == "stream" == last.get("output_type")
+                    and output.get("name") == last.get("name")):
+                last["text"] = "".join(last["text"]) + "".join(output["text"])
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return notebook
+
+
 def normalised(notebook: nbformat.NotebookNode) -> str:
-    """The text a lesson is stored as: ``notebook`` as nbformat writes it, then stripped as
-    ``nbstripout NBSTRIPOUT_ARGS`` strips a file (the same bytes), without touching any file."""
-    stripped = nbstripout.strip_output(nbformat.reads(nbformat.writes(notebook), as_version=nbformat.NO_CONVERT),
-                                       keep_output=True, keep_count=True, keep_id=True, extra_keys=NBSTRIPOUT_KEYS)
+    """The text a lesson is stored as: ``notebook`` as nbformat writes it, adjacent stream outputs merged
+    (``coalesce_streams``), then stripped as ``nbstripout NBSTRIPOUT_ARGS`` strips a file (the same
+    bytes), without touching any file."""
+    copy = coalesce_streams(nbformat.reads(nbformat.writes(notebook), as_version=nbformat.NO_CONVERT))
+    stripped = nbstripout.strip_output(copy, keep_output=True, keep_count=True, keep_id=True,
+                                       extra_keys=NBSTRIPOUT_KEYS)
     return nbformat.writes(stripped) + "\n"
 
 

@@ -85,6 +85,21 @@ def test_normalising_gives_the_bytes_nbstripout_gives_and_the_committed_lessons_
     assert rebuild.normalised(executed(LESSON)) == LESSON.read_text(encoding="utf-8")
 
 
+def test_printing_split_into_several_messages_is_stored_the_same_as_printing_in_one():
+    """A kernel may send one cell's printing as one stream message or several, depending on timing."""
+    def with_stdout(*texts: str) -> nbformat.NotebookNode:
+        notebook = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("print(4, 'images')", id="c1", execution_count=1)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in texts]
+        cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text="warning\n"))
+        cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text="after\n"))
+        notebook.cells.append(cell)
+        return notebook
+    one = rebuild.normalised(with_stdout("4 images, 3136 output tokens in total\n"))
+    assert rebuild.normalised(with_stdout("4", " images, 3136 output tokens in total\n")) == one
+    assert [o["name"] for o in json.loads(one)["cells"][0]["outputs"]] == ["stdout", "stderr", "stdout"]
+
+
 # --- one rebuild at a time ---------------------------------------------------------------------------
 
 @pytest.fixture
