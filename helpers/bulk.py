@@ -39,7 +39,7 @@ from tqdm.auto import tqdm
 
 from . import budget, pricing, registry
 from .client import current_mode
-from .writes import atomic_write_bytes, scrub_text
+from .writes import FolderLock, LockHeld, atomic_write_bytes, scrub_text, sweep_temporaries
 from .wrapping import wrap
 
 WINDOW_S = 60.0
@@ -603,6 +603,8 @@ class OutputFolderError(OSError):
 
 
 WRITE_CHECK_NAME = ".write-check"
+# Held by the run writing into a folder; a killed run's temporaries are swept by the next run that takes it.
+RUN_LOCK_NAME = ".bulk.lock"
 
 
 def check_output_folder(run_dir: Path, write: Callable[[Path, bytes], None] = atomic_write_bytes) -> None:
@@ -635,8 +637,10 @@ def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path
     ``concurrency`` defaults to one worker per image a minute allows (at most ``MAX_DEFAULT_WORKERS``),
     so a freed window is used at once.
 
-    Before the first request: the jobs are checked (``check_jobs``) and ``run_dir`` must be a
-    writable folder (else OutputFolderError). A failed save stops the run.
+    Before the first request: the jobs are checked (``check_jobs``), ``run_dir`` must be a writable
+    folder (else OutputFolderError) that no other run is writing into (its ``RUN_LOCK_NAME`` lock; else
+    OutputFolderError), and the temporary files a killed run left there are removed. A failed save stops
+    the run.
     """
     jobs = list(jobs)
     check_jobs(jobs, model)
@@ -652,6 +656,22 @@ def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path
     if getattr(client, "max_retries", 0):
         raise ValueError("build the client with max_retries=0: bulk.run waits out 429s itself, visibly")
     check_output_folder(Path(run_dir), write)
+    lock = FolderLock(Path(run_dir) / RUN_LOCK_NAME, f"a bulk run saving into {run_dir}")
+    try:
+        lock.acquire()
+    except LockHeld as held:
+        raise OutputFolderError(f"{held} Nothing was sent.") from None
+    try:
+        for stale in sweep_temporaries(Path(run_dir)):
+            (say or tqdm.write)(f"removed {stale.name}: a temporary file left by a run that was stopped")
+        return _run(jobs, client, model, Path(run_dir), limits, clock, cap, max_attempts, write, say, concurrency,
+                    progress, margin_s)
+    finally:
+        lock.release()
+
+
+def _run(jobs, client, model, run_dir, limits, clock, cap, max_attempts, write, say, concurrency, progress,
+         margin_s) -> Report:
     if cap is None and not registry.uses_real_api(current_mode()):
         cap = budget.cap_from_environment()
     bar = tqdm(total=len(jobs), disable=not progress, unit="image", desc="images")

@@ -933,15 +933,161 @@ def apply_observations(records: Mapping[str, ModelRecord], entries: list) -> dic
     return out
 
 
-def read_observations(path: Path = OBSERVATIONS_PATH) -> list:
-    """The entries of an observations file (a JSON list); no file means none. Raises ValueError otherwise."""
-    entries = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+class ObservationError(ValueError):
+    """An observation the registry refuses: the message names the file, the entry and the field."""
+
+
+# Quality levels from cheapest to dearest: a model's image output tokens must not fall as quality rises.
+QUALITY_ORDER = ("low", "medium", "high", "xhigh", "max")
+# How far a live output-token count may stray from the registry's figure for the same cell (a factor).
+PLAUSIBLE_TOKEN_FACTOR = 4
+# Capability fields a live check may report, by the shape of their value.
+_BOOL_CAPABILITIES = {"arbitrary_sizes", "masks", "streaming", "batch", "responses_top_level", "image_tool_model"}
+_NULLABLE_BOOL_CAPABILITIES = {"arbitrary_sizes", "masks", "streaming", "batch"}
+_COUNT_CAPABILITIES = {"max_input_images", "max_input_image_mb", "max_mask_mb", "prompt_max_chars"}
+_LIST_CAPABILITIES = {"sizes", "qualities", "output_formats", "input_fidelity"}
+_RANGE_CAPABILITIES = {"n_range": 1, "partial_images_range": 0}  # the lowest value each range may start at
+TRANSPARENCY_VALUES = ("yes", "preview", "no")
+
+
+def _is_count(value: object) -> bool:
+    """A positive whole number (JSON integer; ``true`` and ``1.0`` are not counts)."""
+    return type(value) is int and value > 0
+
+
+def _iso_date_problem(value: object) -> Optional[str]:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"{value!r} is not a date like 2026-12-02"
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return f"{value!r} is not a calendar date"
+    return None
+
+
+def _value_problem(record: ModelRecord, entry: Mapping) -> Optional[tuple[str, str]]:
+    """(field, why) for the first thing wrong with one entry's fact, value, quality or size, else None."""
+    fact, value = entry.get("fact"), entry.get("value")
+    if fact == "lifecycle.shutdown_date":
+        if value is None:
+            return None
+        problem = _iso_date_problem(value)
+        if problem:
+            return "value", problem
+        if record.lifecycle.deprecated_on and value < record.lifecycle.deprecated_on:
+            return "value", (f"shutdown date {value} is before the model's deprecation notice of "
+                             f"{record.lifecycle.deprecated_on}")
+        return None
+    if fact == "output_tokens":
+        quality, size = entry.get("quality"), entry.get("size")
+        if not isinstance(quality, str) or quality not in QUALITY_ORDER:
+            return "quality", f"{quality!r} is not a priced quality ({', '.join(QUALITY_ORDER)})"
+        if parse_size(size) is None:
+            return "size", f"{size!r} is not a size like 1024x1024"
+        if not _is_count(value):
+            return "value", (f"{value!r} is not a positive whole number of output tokens: the spending cap "
+                             "would reserve nothing (or less) for this image")
+        table = record.output_tokens
+        known = dict(table.tokens) if table else {}
+        documented = known.get((quality, size))
+        if documented and not documented / PLAUSIBLE_TOKEN_FACTOR <= value <= documented * PLAUSIBLE_TOKEN_FACTOR:
+            return "value", (f"{value} output tokens is implausible: the registry has {documented} for {quality} "
+                             f"{size}, and a live count more than {PLAUSIBLE_TOKEN_FACTOR}x away from it is a "
+                             "broken answer, not a price change")
+        rank = QUALITY_ORDER.index(quality)
+        for (other_quality, other_size), tokens in known.items():
+            if other_size != size or other_quality not in QUALITY_ORDER or other_quality == quality:
+                continue
+            other_rank = QUALITY_ORDER.index(other_quality)
+            if (other_rank < rank and tokens > value) or (other_rank > rank and tokens < value):
+                return "value", (f"{value} output tokens for {quality} {size} is implausible: the registry has "
+                                 f"{tokens} for {other_quality} at the same size, and dearer qualities never "
+                                 "return fewer tokens")
+        return None
+    name = fact.removeprefix("capabilities.") if isinstance(fact, str) else ""
+    if not (isinstance(fact, str) and fact.startswith("capabilities.") and name in CAPABILITY_FIELDS) \
+            or name == "size_rule" or record.capabilities is None:
+        return "fact", f"{record.id} has no fact {fact!r} the registry can take from a live check"
+    if name in _BOOL_CAPABILITIES:
+        if value is None and name in _NULLABLE_BOOL_CAPABILITIES:
+            return None
+        return None if isinstance(value, bool) else ("value", f"{value!r} is not true or false")
+    if name in _COUNT_CAPABILITIES:
+        return None if _is_count(value) else ("value", f"{value!r} is not a positive whole number")
+    if name == "transparent_background":
+        return None if value in TRANSPARENCY_VALUES else (
+            "value", f"{value!r} is not one of {', '.join(TRANSPARENCY_VALUES)}")
+    if name in _LIST_CAPABILITIES:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return "value", f"{value!r} is not a list of names"
+        if not value and name != "input_fidelity":
+            return "value", "an empty list would leave the model nothing to accept"
+        return None
+    if name in _RANGE_CAPABILITIES:
+        low = _RANGE_CAPABILITIES[name]
+        if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)
+                and low <= value[0] <= value[1]):
+            return "value", f"{value!r} is not a range [lowest, highest] of whole numbers from {low}"
+        return None
+    return "fact", f"{record.id} has no fact {fact!r} the registry can take from a live check"
+
+
+def check_observations(entries: object, path: Path | str, records: Mapping[str, ModelRecord],
+                       today_: Optional[_dt.date] = None) -> list:
+    """``entries`` unchanged if every one is an observation the registry can apply and the spending cap can
+    rely on; else ObservationError naming ``path``, the entry (index, model, fact) and the field.
+
+    An entry is ``{"model", "fact", "value", "observed_on", "observation"}`` (plus ``"quality"`` and
+    ``"size"`` for ``"output_tokens"``), checked against ``records`` (the registry before observations):
+
+    * types: strings for model, fact, observation; ``observed_on`` an ISO date (not after ``today_`` when given);
+    * ``output_tokens``: a positive whole number for a quality and a ``WIDTHxHEIGHT`` size, within
+      ``PLAUSIBLE_TOKEN_FACTOR`` of the registry's figure for that cell and in quality order at that size
+      (zero, negative, NaN, fractional or text values would make the cap reserve nothing);
+    * ``lifecycle.shutdown_date``: an ISO date or null, not before the model's deprecation notice;
+    * ``capabilities.<field>``: the field's own shape (counts positive, flags true/false, lists of names).
+    """
     if not isinstance(entries, list):
-        raise ValueError(f"{path} must hold a JSON list of observations")
+        raise ObservationError(f"{path}: must hold a JSON list of observations, not {type(entries).__name__}")
+    for index, entry in enumerate(entries):
+        where = f"{path}: observation {index + 1}"
+        if not isinstance(entry, dict):
+            raise ObservationError(f"{where}: must be a JSON object, not {type(entry).__name__}")
+        for name in ("model", "fact", "observation", "observed_on"):
+            if not isinstance(entry.get(name), str) or not entry[name].strip():
+                raise ObservationError(f"{where}, field {name!r}: must be a non-empty string, got {entry.get(name)!r}")
+        where = f"{where} ({entry['model']} {entry['fact']})"
+        if "value" not in entry:
+            raise ObservationError(f"{where}, field 'value': missing")
+        problem = _iso_date_problem(entry["observed_on"])
+        if problem is None and today_ is not None and _dt.date.fromisoformat(entry["observed_on"]) > today_:
+            problem = f"{entry['observed_on']} is after today ({today_}): an observation cannot come from the future"
+        if problem:
+            raise ObservationError(f"{where}, field 'observed_on': {problem}")
+        record = records.get(entry["model"])
+        if record is None:
+            raise ObservationError(f"{where}, field 'model': the registry has no model {entry['model']!r}")
+        found = _value_problem(record, entry)
+        if found:
+            raise ObservationError(f"{where}, field {found[0]!r}: {found[1]}")
     return entries
 
 
-MODELS: Mapping[str, ModelRecord] = apply_observations(_build(), read_observations())
+def read_observations(path: Path = OBSERVATIONS_PATH) -> list:
+    """The entries of an observations file (a JSON list), checked by ``check_observations``; no file means
+    none. Raises ObservationError (a ValueError) naming the file and field for anything the registry refuses."""
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ObservationError(f"{path}: not a JSON file ({exc})") from None
+    return check_observations(entries, path, BASE_MODELS)
+
+
+# The records as built above, before any live observation: what observations are checked against.
+BASE_MODELS: Mapping[str, ModelRecord] = _build()
+MODELS: Mapping[str, ModelRecord] = apply_observations(BASE_MODELS, read_observations())
 
 # The Responses image_generation tool's default model ([SDK] tool_param.py:371-372).
 IMAGE_TOOL_DEFAULT_MODEL = "gpt-image-2.6-sunburst"
@@ -954,11 +1100,16 @@ class UnknownModel(KeyError):
 
 
 class NotAnImageModel(ValueError):
-    """COOKBOOK_IMAGE_MODEL names a model the registry knows, but not an image model."""
+    """COOKBOOK_IMAGE_MODEL names a model the registry knows, but not an image model.
 
-    def __init__(self, model_id: str):
-        super().__init__(f"COOKBOOK_IMAGE_MODEL={model_id} is a mainline (text) model, not an image model: set it "
-                         "to an image model such as one of the registry's served image models, or unset it.")
+    The message names the variable and lists the image models the registry has served on ``day``.
+    """
+
+    def __init__(self, model_id: str, day: _dt.date):
+        served = ", ".join(m.id for m in served_image_models(day)) or "none"
+        super().__init__(f"COOKBOOK_IMAGE_MODEL={model_id} is a mainline (text) model, not an image model. Image "
+                         f"models served on {day} (helpers/registry.py): {served}. Set COOKBOOK_IMAGE_MODEL to one "
+                         f"of them, or unset it to follow the lessons' model ({lane_model(day)}).")
 
 
 def get(model_id: str) -> ModelRecord:
@@ -1121,7 +1272,7 @@ def lesson_image_model(day: Optional[_dt.date] = None, env: Mapping[str, str] = 
     if override:
         found = on(override, day)
         if found.record.kind != "image":
-            raise NotAnImageModel(override)
+            raise NotAnImageModel(override, day)
         if not found.served:
             raise ModelShutDown(found)
         return override

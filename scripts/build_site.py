@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from helpers.lessons import LESSONS  # noqa: E402
+from helpers.writes import replace_folder  # noqa: E402
 
 WEBSITE = ROOT / "website"
 DEFAULT_OUT = ROOT / "_site"
@@ -129,9 +130,7 @@ def build(out: Path = DEFAULT_OUT, root: Path = ROOT, lessons: tuple[str, ...] =
         broken = broken_links(html)
         if broken:
             raise SiteError("broken links in the built site:\n  " + "\n  ".join(broken))
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(html, out)
+        replace_folder(html, out)  # the previous site stays whole until the new one is in place
     return out
 
 

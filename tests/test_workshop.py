@@ -2,6 +2,8 @@
 wheelhouse for a room without network, commands that work as root, and links that resolve in JupyterLab."""
 
 import ast
+import base64
+import hashlib
 import os
 import re
 import sys
@@ -85,14 +87,18 @@ def test_every_relative_link_resolves_inside_the_lab_root(page):
 
 
 def fake_wheel(folder: Path, name: str, version: str) -> Path:
-    """A minimal, valid pure-Python wheel: enough for pip to resolve it with no index."""
+    """A minimal, valid pure-Python wheel (its RECORD lists every file with its sha256): enough for pip to
+    resolve it with no index, and for ``wheelhouse.check`` to trust it."""
     dist = f"{name}-{version}"
     wheel = folder / f"{dist}-py3-none-any.whl"
+    files = {f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+             f"{dist}.dist-info/WHEEL":
+                 b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+                     f"{len(data)}\n" for path, data in files.items()) + f"{dist}.dist-info/RECORD,,\n"
     with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr(f"{dist}.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        archive.writestr(f"{dist}.dist-info/WHEEL",
-                         "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        archive.writestr(f"{dist}.dist-info/RECORD", "")
+        for path, data in {**files, f"{dist}.dist-info/RECORD": record.encode()}.items():
+            archive.writestr(path, data)
     return wheel
 
 

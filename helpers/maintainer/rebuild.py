@@ -16,7 +16,13 @@ A lesson has one source file (``notebooks/NN_x.ipynb``) and two executed tracks 
    ``.new.json`` or temporary file behind.
 3. Replay: run the notebook again with COOKBOOK_MODE=replay and store its outputs, so committed
    outputs always come from the recording the tests check against.
-4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout.
+4. Normalise: strip volatile metadata (timings, widget state, Python version) with nbstripout's own
+   function, in memory, so the lesson is written once, atomically: a kill at any point leaves the
+   previous lesson or the new one, whole.
+
+One rebuild runs at a time: a second one is refused with the first one's process id (``REBUILD_LOCK``;
+the operating system drops the lock when its holder exits, so a killed rebuild never blocks the next,
+which also sweeps the temporary files a killed writer left beside the lessons and recordings).
 
 ``--all`` then refreshes what is generated from the lessons, their recordings and the registry, so a change
 of the lessons' model (``registry.lane_model``) needs no other edit: the instructor guide's agenda and cost blocks
@@ -33,7 +39,6 @@ import argparse
 import importlib
 import os
 import secrets
-import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,18 +47,26 @@ from typing import Optional
 import nbformat
 from nbclient import NotebookClient
 
+import nbstripout
+
 from .. import client, registry, tracks
 from ..client import RECORDINGS_DIR
-from ..lessons import NotALesson, require_lesson
+from ..lessons import NOTEBOOKS_DIR, NotALesson, require_lesson
 from ..transports import recording
-from ..writes import atomic_write_text, remove_stale_temporaries
+from ..writes import FolderLock, LockHeld, atomic_write_text, remove_stale_temporaries, sweep_temporaries
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 README = ROOT / "README.md"
 CELL_TIMEOUT_S = 300
 NBSTRIPOUT_ARGS = ["--keep-output", "--keep-count", "--keep-id",
                    "--extra-keys", "metadata.widgets metadata.language_info.version"]
+# What ``nbstripout`` with NBSTRIPOUT_ARGS strips: its own default keys, then ours (nbstripout 0.9.1, main()).
+NBSTRIPOUT_KEYS = ["metadata.signature", "metadata.widgets", "cell.metadata.collapsed", "cell.metadata.ExecuteTime",
+                   "cell.metadata.execution", "cell.metadata.heading_collapsed", "cell.metadata.hidden",
+                   "cell.metadata.scrolled", *NBSTRIPOUT_ARGS[-1].split()]
+# Held by the one rebuild that may run at a time.
+REBUILD_LOCK = NOTEBOOKS_DIR / ".rebuild.lock"
 
 
 @contextmanager
@@ -84,8 +97,42 @@ def execute(path: Path, *, source: Path | None = None, track: tracks.Track = tra
     return notebook
 
 
+def coalesce_streams(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with each run of adjacent stream outputs of one name (stdout, stderr) in a cell merged
+    into one. Whether a kernel sends a cell's printing as one message or several depends on timing, so
+    without this the same run stores different bytes; nbval compares streams merged this way anyway."""
+    for cell in notebook.cells:
+        merged = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (last is not None and output.get("output_type") == "stream" == last.get("output_type")
+                    and output.get("name") == last.get("name")):
+                last["text"] = "".join(last["text"]) + "".join(output["text"])
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return notebook
+
+
+def normalised(notebook: nbformat.NotebookNode) -> str:
+    """The text a lesson is stored as: ``notebook`` as nbformat writes it, adjacent stream outputs merged
+    (``coalesce_streams``), then stripped as ``nbstripout NBSTRIPOUT_ARGS`` strips a file (the same
+    bytes), without touching any file."""
+    copy = coalesce_streams(nbformat.reads(nbformat.writes(notebook), as_version=nbformat.NO_CONVERT))
+    stripped = nbstripout.strip_output(copy, keep_output=True, keep_count=True, keep_id=True,
+                                       extra_keys=NBSTRIPOUT_KEYS)
+    return nbformat.writes(stripped) + "\n"
+
+
+def store(path: Path, notebook: nbformat.NotebookNode) -> None:
+    """Write the executed ``notebook`` to ``path`` normalised, in one atomic replace (never in place)."""
+    atomic_write_text(path, normalised(notebook))
+
+
 def normalise(path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "nbstripout", *NBSTRIPOUT_ARGS, str(path)], check=True)
+    """Normalise the notebook file ``path`` (``normalised``), replacing it atomically."""
+    store(path, nbformat.read(path, as_version=nbformat.NO_CONVERT))
 
 
 COPY_ADVICE = ("The rebuild command re-records a lesson's recording (notebooks/recordings/<lesson>.json), and a "
@@ -100,6 +147,9 @@ def why_not_a_lesson(path: Path) -> Optional[str]:
 
     A track's executed copy names its source and ``--track``; a learner's copy gets ``COPY_ADVICE``.
     """
+    if path.is_dir():
+        return (f"{path} is a folder, not a notebook: name lesson notebooks (notebooks/NN_x.ipynb), or pass --all "
+                "for every lesson")
     try:
         require_lesson(path)
         return None
@@ -167,8 +217,7 @@ def rebuild(path: Path, source: str, track: str = tracks.PRIMARY) -> None:
         if created:
             target.unlink(missing_ok=True)
         raise
-    atomic_write_text(target, nbformat.writes(notebook) + "\n")
-    normalise(target)
+    store(target, notebook)
     print(f"done: {target} ({target.stat().st_size:,} bytes), {final.name} "
           f"({final.stat().st_size:,} bytes)" if final.exists() else f"done: {target} (no API calls)")
 
@@ -213,20 +262,50 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.all == bool(args.notebooks):
         parser.error("name lesson notebooks, or pass --all (not both)")
-    if args.all:
-        active = registry.lesson_tracks(registry.kit_day("record", {"COOKBOOK_RECORD_FROM": args.source}))
-        for track in active:
-            for path in tracks.source_lessons():
-                rebuild(path, args.source, track.name)
-        retire_inactive_tracks(active)
-        refresh_generated_docs()
-        return
     for path in args.notebooks:
         refusal = why_not_a_lesson(Path(path))
         if refusal is not None:
             parser.exit(2, f"cannot rebuild: {refusal}\n")
-    for path in args.notebooks:
-        rebuild(path, args.source, args.track)
+    lock = FolderLock(REBUILD_LOCK, "a rebuild")
+    try:
+        lock.acquire()
+    except LockHeld as held:
+        parser.exit(1, f"cannot rebuild: {held}\n")
+    try:
+        if lock.stale_pid is not None:
+            print(f"a rebuild in process {lock.stale_pid} ended without finishing; its lock was released and "
+                  "its temporary files are swept now")
+        sweep_stale_files()
+        if args.all:
+            rebuild_all(args.source)
+        for path in args.notebooks:
+            rebuild(path, args.source, args.track)
+    except recording.RecordingLocked as locked:
+        parser.exit(1, f"cannot rebuild: {locked}\n")
+    finally:
+        lock.release()
+
+
+def sweep_stale_files() -> list[Path]:
+    """Remove the temporary files a killed rebuild left beside every track's lessons (call it holding
+    ``REBUILD_LOCK``); returns what was removed. A recording's own are swept under its writer lock
+    (``record_and_promote``)."""
+    removed = []
+    for track in tracks.TRACKS.values():
+        removed += sweep_temporaries(track.notebooks_dir)
+    for path in removed:
+        print(f"removed {path.name}, left in {path.parent} by a writer that was stopped")
+    return removed
+
+
+def rebuild_all(source: str) -> None:
+    """Every kit lesson on every track of the kit's day, then retire inactive tracks and refresh the docs."""
+    active = registry.lesson_tracks(registry.kit_day("record", {"COOKBOOK_RECORD_FROM": source}))
+    for track in active:
+        for path in tracks.source_lessons():
+            rebuild(path, source, track.name)
+    retire_inactive_tracks(active)
+    refresh_generated_docs()
 
 
 if __name__ == "__main__":

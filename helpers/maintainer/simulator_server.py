@@ -8,9 +8,13 @@ so a client sees the events arrive separately as it would from the API.
         client = openai.OpenAI(base_url=base_url, api_key="sk-test")
 
 It stays on 127.0.0.1 and answers malformed HTTP before the simulator sees it: a bad or conflicting
-``Content-Length``, broken chunked framing, a body over ``MAX_BODY_BYTES`` or JSON nested deeper than
-``MAX_JSON_DEPTH`` get a 400 (413 for size), and a body that stops arriving gets a 408 after
-``body_timeout_s``. Those answers say "(simulated)": they are this server's, not OpenAI's.
+``Content-Length``, broken chunked framing or JSON nested deeper than ``MAX_JSON_DEPTH`` (whatever the
+``Content-Type`` claims) get a 400; a body over its route's limit (``body_limit``: the API's own limits
+where the reference gives them, else the kit's) gets a 413 before it is read; a request whose headers and
+body have not all arrived within ``request_deadline_s`` (however slowly they trickle in), or that sends
+nothing for ``body_timeout_s``, gets a 408 and its connection is closed, so a slow client cannot hold a
+thread. Those answers say "(simulated)": they are this server's, not OpenAI's. A client that hangs up
+mid-answer is let go quietly (no traceback).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import datetime as dt
 import json
 import re
 import socket
+import sys
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,12 +37,38 @@ from ..transports import recording
 from ..offline.simulator import Simulator
 
 LOOPBACK = "127.0.0.1"
-# The largest request body read (bytes): 16 images of just under 50 MB each, as multipart.
-MAX_BODY_BYTES = 16 * 50 * 1024 * 1024 + 1024 * 1024
+MB = 1024 * 1024
+# Room for multipart headers and text fields beside the files of a request.
+FORM_OVERHEAD_BYTES = 1 * MB
+# /v1/images/edits: up to 16 images under 50 MB each plus a mask under 4 MB ([SDK] openai/types/
+# image_edit_params.py:15-24 and :86-92, in the kit's reference notes).
+EDIT_BODY_BYTES = 16 * 50 * MB + 4 * MB + FORM_OVERHEAD_BYTES
+# /v1/files: the simulator's files are Batch input files, "up to 200 MB" ([SDK] openai/types/
+# batch_create_params.py:14-51). The Files API's own limit for other purposes is not in the reference.
+FILE_BODY_BYTES = 200 * MB + FORM_OVERHEAD_BYTES
+# Every other route (generations, Responses, Batch, models): the kit's own limit, not an API figure. A
+# generation's prompt is at most 32,000 characters ([SDK] image_generate_params.py:20-24); no request the
+# lessons send comes near 64 MB.
+OTHER_BODY_BYTES = 64 * MB
+BODY_LIMITS = {"/v1/images/edits": EDIT_BODY_BYTES, "/v1/files": FILE_BODY_BYTES, "/v1/uploads": FILE_BODY_BYTES}
+# The largest body any route takes.
+MAX_BODY_BYTES = max(EDIT_BODY_BYTES, FILE_BODY_BYTES, OTHER_BODY_BYTES)
+# Routes whose multipart bodies are read as multipart (file parts are binary, so not JSON-checked).
+MULTIPART_ROUTES = ("/v1/images/edits", "/v1/files", "/v1/uploads")
 # Deeper JSON is refused before parsing (no request the API takes nests anywhere near this).
 MAX_JSON_DEPTH = 64
 # Seconds a client may leave a request body (or the next request on a kept-alive connection) unsent.
 BODY_TIMEOUT_S = 10.0
+# Seconds a whole request (request line, headers and body) may take to arrive: the kit's own limit. On
+# 127.0.0.1 the largest edit arrives in a few seconds; a client trickling bytes is cut off here.
+REQUEST_DEADLINE_S = 60.0
+
+
+def body_limit(path: str) -> int:
+    """The largest request body (bytes) this server reads for the request path ``path`` (see BODY_LIMITS)."""
+    route = urlsplit(path).path.rstrip("/")
+    return next((limit for prefix, limit in BODY_LIMITS.items() if route == prefix or route.startswith(prefix + "/")),
+                OTHER_BODY_BYTES)
 _DIGITS = re.compile(rb"[0-9]{1,12}")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(;[^\r\n]*)?\r?\n")
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # the unrolled form: fast on long data URLs
@@ -61,11 +92,38 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, and chunked streams
     simulator: Simulator
     timeout = BODY_TIMEOUT_S  # applied to the socket by StreamRequestHandler.setup
+    request_deadline_s = REQUEST_DEADLINE_S
+    _cut_off = False
+    _deadline: Optional[threading.Timer] = None
 
     def setup(self) -> None:
         super().setup()
         # Headers and body leave in separate writes: without this, delayed ACKs stall each answer ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle_one_request(self) -> None:
+        """One request, read under ``request_deadline_s``: when it passes, reading stops (the socket's read
+        side is shut, so a blocked read returns at once) and the request is answered 408."""
+        self._cut_off = False
+        self._deadline = threading.Timer(self.request_deadline_s, self._stop_reading)
+        self._deadline.daemon = True
+        self._deadline.start()
+        try:
+            super().handle_one_request()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client went away, or stopped sending: nothing to answer
+        finally:
+            self._deadline.cancel()
+
+    def _stop_reading(self) -> None:
+        self._cut_off = True
+        try:
+            self.connection.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
+
+    def _late(self) -> BadRequest:
+        return BadRequest(408, f"The request did not arrive within {self.request_deadline_s:g} s.")
 
     def do_GET(self) -> None:
         self._answer()
@@ -78,11 +136,24 @@ class _Handler(BaseHTTPRequestHandler):
                                            "param": None, "code": None}}, {"Connection": "close"})
 
     def _answer(self) -> None:
+        url = urlsplit(self.path)
         try:
-            body = self._read_body()
-            # Every body but multipart may reach json.loads in the simulator, whatever its Content-Type says.
+            if self._cut_off:
+                raise self._late()
+            try:
+                body = self._read_body()
+            except BadRequest:
+                if self._cut_off:  # the body stopped short because the deadline shut the reading side
+                    raise self._late() from None
+                raise
+            if self._cut_off:
+                raise self._late()
+            self._deadline.cancel()  # all of it arrived: answering (and streaming) is not bounded
+            # Only a multipart route reads a multipart body as multipart; on any other route the body reaches
+            # json.loads in the simulator, whatever its Content-Type says.
             multipart = (self.headers.get("Content-Type") or "").startswith("multipart/")
-            if not multipart and json_depth(body) > MAX_JSON_DEPTH:
+            if not (multipart and url.path.rstrip("/").startswith(MULTIPART_ROUTES)) \
+                    and json_depth(body) > MAX_JSON_DEPTH:
                 raise BadRequest(400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
         except BadRequest as refused:
             self._refuse(*refused.args)
@@ -90,10 +161,18 @@ class _Handler(BaseHTTPRequestHandler):
         except TimeoutError:
             self._refuse(408, f"The request body did not arrive within {self.timeout:g} s.")
             return
-        url = urlsplit(self.path)
+        try:
+            self._respond(url, body)
+        except ConnectionError:
+            self.close_connection = True  # the client hung up mid-answer: nothing more to send
+
+    def _respond(self, url, body: bytes) -> None:
         try:
             result = self.simulator.handle(self.command, url.path, dict(parse_qsl(url.query)),
                                            dict(self.headers.items()), body)
+        except RecursionError:  # nesting the checks above could not see (inside a form field)
+            self._refuse(400, f"The request nests deeper than {MAX_JSON_DEPTH} levels.")
+            return
         except Exception as exc:  # a simulator bug: answer it instead of dropping the connection
             # x-should-retry stops the SDK from repeating a request that will fail the same way.
             self._send_json(500, {"error": {"message": f"{SIMULATED}The simulator failed: {exc!r}",
@@ -144,23 +223,24 @@ class _Handler(BaseHTTPRequestHandler):
             return b""
         if len(set(lengths)) != 1 or not _DIGITS.fullmatch(lengths[0].strip().encode()):
             raise BadRequest(400, "The Content-Length header is not a single non-negative integer.")
-        length = int(lengths[0])
-        if length > MAX_BODY_BYTES:
-            raise BadRequest(413, f"The body is {length} bytes; this server reads at most {MAX_BODY_BYTES}.")
+        length, limit = int(lengths[0]), body_limit(self.path)
+        if length > limit:
+            raise BadRequest(413, f"The body is {length} bytes; {urlsplit(self.path).path} takes at most {limit}.")
         body = self.rfile.read(length)
         if len(body) != length:
             raise BadRequest(400, f"The body ended after {len(body)} of {length} bytes.")
         return body
 
     def _read_chunked(self) -> bytes:
-        data = bytearray()
+        data, limit = bytearray(), body_limit(self.path)
         while True:
             match = _CHUNK_SIZE.fullmatch(self.rfile.readline(1024))
             if match is None:
                 raise BadRequest(400, "Broken chunked encoding: a chunk size line is not hexadecimal.")
             size = int(match[1], 16)
-            if len(data) + size > MAX_BODY_BYTES:
-                raise BadRequest(413, f"The chunked body is over {MAX_BODY_BYTES} bytes.")
+            if len(data) + size > limit:
+                raise BadRequest(413, f"The chunked body is over {limit} bytes, the most "
+                                      f"{urlsplit(self.path).path} takes.")
             if size == 0:
                 break
             chunk = self.rfile.read(size)
@@ -176,18 +256,28 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # one line per request would flood notebook and test output
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up or stopped sending is not a server error: no traceback for those."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(simulator: Simulator, host: str = LOOPBACK, port: int = 0, *,
-          body_timeout_s: float = BODY_TIMEOUT_S) -> Iterator[str]:
+          body_timeout_s: float = BODY_TIMEOUT_S, request_deadline_s: float = REQUEST_DEADLINE_S) -> Iterator[str]:
     """Run ``simulator`` on ``host:port`` (port 0 picks a free one); yields the base URL ending in ``/v1``.
 
-    ``body_timeout_s`` (seconds) bounds how long a connection may sit with a request unsent.
+    ``body_timeout_s`` (seconds) bounds how long a connection may sit with nothing sent;
+    ``request_deadline_s`` (seconds) how long one request's line, headers and body may take to arrive.
     Raises ValueError for any host but 127.0.0.1.
     """
     if host != LOOPBACK:
         raise ValueError(f"the simulator server binds to {LOOPBACK} only, not {host!r}")
-    handler = type("SimulatorHandler", (_Handler,), {"simulator": simulator, "timeout": body_timeout_s})
-    server = ThreadingHTTPServer((host, port), handler)
+    handler = type("SimulatorHandler", (_Handler,), {"simulator": simulator, "timeout": body_timeout_s,
+                                                     "request_deadline_s": request_deadline_s})
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     # A short poll keeps shutdown quick when the block exits.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="simulator-server",

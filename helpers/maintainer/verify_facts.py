@@ -31,6 +31,12 @@ each fact with the registry's value, the observed one, agree / differ / new (the
 "not found") / error, and the request that showed it. Keys, organization and project ids are
 scrubbed from both files. Exit status: 0 when nothing differs or failed ("new" facts fill gaps), 1 otherwise,
 2 for bad input.
+
+``--fold`` checks the whole report before writing anything: its shape, every folded value's type and
+range (``registry.check_observations``: no zero or negative token counts, dates ISO and not after today,
+counts plausible against the model's other facts), and scrubs secrets from the observation text
+(``scrub_observation``). A report that fails any check is refused with exit status 2 and a message
+naming the file and the field.
 """
 
 from __future__ import annotations
@@ -78,6 +84,11 @@ BATCH_SKIPPED = ("not reliably free: a batch accepted before the cancel lands is
 SECRET_ENV = ("OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_ORGANIZATION", "OPENAI_PROJECT_ID", "OPENAI_PROJECT")
 SECRET_PATTERNS = (re.compile(r"\bsk-[A-Za-z0-9_\-]{4,}"), re.compile(r"\borg-[A-Za-z0-9]{4,}"),
                    re.compile(r"\bproj_[A-Za-z0-9]{4,}"))
+# An Authorization header's credential, whatever its shape (a gateway's key need not look like sk-...).
+BEARER_PATTERN = re.compile(r"(?i)\b(bearer)\s+[^\s\"'\\,;]{4,}")
+# A JSON string escape (\n, \", \u002d, ...): a secret inside an escaped error body hides behind one.
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|([\"\\/bfnrt]))")
+_ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 REDACTED = "[redacted]"
 
 
@@ -86,7 +97,8 @@ class PlanError(ValueError):
 
 
 class FoldRefused(ValueError):
-    """A report that must not go into the registry (simulated, or naming facts it does not hold)."""
+    """A report that must not go into the registry (unreadable, malformed, simulated, naming facts it does not
+    hold, or holding a value the registry refuses); the message names the file and the field."""
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -514,6 +526,27 @@ def scrub(text: str, env: Mapping[str, str] = os.environ) -> str:
     return text
 
 
+def unescape_json(text: str, rounds: int = 4) -> str:
+    """``text`` with JSON string escapes (``\\n``, ``\\"``, ``\\u002d``...) decoded, up to ``rounds`` levels deep
+    (an error body quoted inside another JSON text is escaped twice)."""
+    def decode(match: re.Match) -> str:
+        if match[1] is not None:
+            return chr(int(match[1], 16))
+        return _ESCAPED.get(match[2], match[2])
+    for _ in range(rounds):
+        decoded = _JSON_ESCAPE.sub(decode, text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def scrub_observation(text: str, env: Mapping[str, str] = os.environ) -> str:
+    """An observation's text made safe to fold: JSON escapes decoded (so an escaped key is seen), then ``scrub``
+    and any ``Bearer <credential>`` replaced by ``REDACTED``."""
+    return BEARER_PATTERN.sub(lambda m: f"{m[1]} {REDACTED}", scrub(unescape_json(text), env))
+
+
 def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -587,23 +620,96 @@ def write_report(report: Report, out_dir: Path, env: Mapping[str, str] = os.envi
 
 # --- folding a report into the registry ---------------------------------------------------------------
 
-def fold_entries(report: Mapping[str, Any], only: Sequence[str] = ()) -> list[dict]:
-    """Observations-file entries for the report's differing or new facts (or only those named by id).
+def _refuse(where: str, field_name: str, problem: str) -> FoldRefused:
+    return FoldRefused(f"{where}, field {field_name!r}: {problem}")
 
-    Raises FoldRefused for a simulated report, a file that is not a fact-check report, or an id the
-    report does not hold as a foldable fact.
-    """
+
+def check_report(report: Any, path: Path | str, day: dt.date) -> None:
+    """Raise FoldRefused, naming ``path`` and the field, unless ``report`` has the shape ``report_json`` writes:
+    an object of kind REPORT_KIND, not simulated, ``checked_on`` an ISO date not after ``day``, and ``facts``
+    a list of objects each with a string ``id`` and ``verdict`` and a ``fold`` that is an object or null."""
+    if not isinstance(report, dict):
+        raise FoldRefused(f"{path}: not a fact-check report (a JSON {type(report).__name__}, not an object)")
     if report.get("kind") != REPORT_KIND:
-        raise FoldRefused("not a fact-check report written by python -m helpers.maintainer.verify_facts")
+        raise FoldRefused(f"{path}: not a fact-check report written by python -m helpers.maintainer.verify_facts "
+                          f"(field 'kind' is {report.get('kind')!r})")
     if report.get("simulated") is not False:
-        raise FoldRefused("this report is simulated (its answers did not come from OpenAI's API); it cannot be "
-                          "folded into the registry")
+        raise FoldRefused(f"{path}: this report is simulated (its answers did not come from OpenAI's API) or does "
+                          f"not say (field 'simulated' is {report.get('simulated')!r}); it cannot be folded into "
+                          "the registry")
+    checked_on = report.get("checked_on")
+    try:
+        checked = dt.date.fromisoformat(checked_on) if isinstance(checked_on, str) and len(checked_on) == 10 else None
+    except ValueError:
+        checked = None
+    if checked is None:
+        raise _refuse(str(path), "checked_on", f"{checked_on!r} is not a date like 2026-12-02")
+    if checked > day:
+        raise _refuse(str(path), "checked_on", f"{checked_on} is after today ({day}): a check cannot come from "
+                                               "the future")
+    facts = report.get("facts")
+    if not isinstance(facts, list):
+        raise _refuse(str(path), "facts", f"must be a list of facts, got {type(facts).__name__}")
+    for index, fact in enumerate(facts):
+        where = f"{path}, facts[{index}]"
+        if not isinstance(fact, dict):
+            raise FoldRefused(f"{where}: must be an object, got {type(fact).__name__}")
+        for name in ("id", "verdict"):
+            if not isinstance(fact.get(name), str):
+                raise _refuse(where, name, f"must be a string, got {fact.get(name)!r}")
+        if fact.get("fold") is not None and not isinstance(fact["fold"], dict):
+            raise _refuse(where, "fold", f"must be an object or null, got {type(fact['fold']).__name__}")
+
+
+def fold_entries(report: Mapping[str, Any], only: Sequence[str] = (), *, path: Path | str = "the report",
+                 day: Optional[dt.date] = None, env: Mapping[str, str] = os.environ) -> list[dict]:
+    """Observations-file entries for the report's differing or new facts (or only those named by id), each
+    checked (``registry.check_observations``: types, ranges, plausibility, dates not after ``day``, default
+    ``registry.today(env)``) and with its observation text scrubbed of secrets (``scrub_observation``).
+
+    Raises FoldRefused, naming ``path`` and the field, for a report that is malformed (``check_report``),
+    simulated or not a fact-check report, an id the report does not hold as a foldable fact, or a value the
+    registry refuses. Nothing is written here.
+    """
+    day = day or registry.today(env)
+    check_report(report, path, day)
     foldable = {f["id"]: f for f in report["facts"] if f["verdict"] in FOLDABLE and f.get("fold")}
     unknown = [i for i in only if i not in foldable]
     if unknown:
         raise FoldRefused(f"not a differing or new fact of this report: {', '.join(unknown)}; foldable: "
                           f"{', '.join(foldable) or 'none'}")
-    return [{**foldable[i]["fold"], "observed_on": report["checked_on"]} for i in (only or foldable)]
+    entries = []
+    for fact_id in (only or foldable):
+        entry = {**foldable[fact_id]["fold"], "observed_on": report["checked_on"]}
+        if isinstance(entry.get("observation"), str):
+            entry["observation"] = scrub_observation(entry["observation"], env)
+        label = f"{path}, fact {fact_id!r}"
+        if entry.get("model") != fact_id.split("/", 1)[0]:
+            raise _refuse(label, "fold.model", f"{entry.get('model')!r} is not the model the fact is about")
+        try:
+            registry.check_observations([entry], label, registry.BASE_MODELS, day)
+        except registry.ObservationError as refused:
+            raise FoldRefused(str(refused).replace(": observation 1", "", 1)) from None
+        entries.append(entry)
+    return entries
+
+
+def read_report(path: Path) -> Any:
+    """The parsed JSON of a report file; FoldRefused naming the file if it cannot be read, is empty or is not JSON."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FoldRefused(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise FoldRefused(f"{path} is empty: not a fact-check report")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FoldRefused(f"{path} is not UTF-8 text: not a fact-check report") from None
+    except json.JSONDecodeError as exc:
+        raise FoldRefused(f"{path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise FoldRefused(f"{path} nests too deeply to be a fact-check report") from None
 
 
 def _entry_key(entry: Mapping[str, Any]) -> tuple:
@@ -616,15 +722,19 @@ def merge_observations(existing: list, new: list) -> list:
     return [e for e in existing if _entry_key(e) not in keys] + list(new)
 
 
-def fold(report_path: Path, only: Sequence[str], observations: Path) -> str:
+def fold(report_path: Path, only: Sequence[str], observations: Path, *, day: Optional[dt.date] = None,
+         env: Mapping[str, str] = os.environ) -> str:
     """Write the report's facts into ``observations`` and return the diff that was written ("" if none).
 
-    The merged entries are applied to the registry first, so a file the registry cannot read is never written.
+    Every entry is checked first (``fold_entries``) and the merged file is applied to the registry, so a
+    malformed report or a file the registry cannot read is refused with FoldRefused (or the registry's
+    ObservationError, a ValueError, for the existing file) and nothing is written.
     """
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    entries = fold_entries(report, only)
+    report = read_report(report_path)
+    entries = fold_entries(report, only, path=report_path, day=day, env=env)
     existing = registry.read_observations(observations)
     merged = merge_observations(existing, entries)
+    registry.check_observations(merged, observations, registry.BASE_MODELS)
     registry.apply_observations(registry.MODELS, merged)
     old_text = observations.read_text(encoding="utf-8") if observations.exists() else "[]\n"
     new_text = json.dumps(merged, indent=2, sort_keys=True) + "\n"
@@ -673,7 +783,7 @@ def main(argv: Optional[Sequence[str]] = None, *, ask: Callable[[str], str] = in
     args = _parser().parse_args(argv)
     if args.fold:
         try:
-            diff = fold(args.fold, args.fact, args.observations)
+            diff = fold(args.fold, args.fact, args.observations, env=env)
         except (FoldRefused, ValueError, OSError) as exc:
             print(f"Not folded: {exc}", file=sys.stderr)
             return 2
