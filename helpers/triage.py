@@ -294,6 +294,10 @@ def diagnose(error: BaseException) -> Diagnosis:
             "connection", "No connection to the API",
             "The request never got an HTTP answer (network, proxy, DNS or TLS); the SDK retried first.",
             "Check the network and any proxy or base_url settings; nothing was billed.", SRC_RETRIES)
+    if not isinstance(error, openai.APIError):
+        # Past this point the rules read an API answer (status, code, type, param, message). Any other
+        # exception is not classified by its text: a ValueError that mentions input_fidelity is no API error.
+        return _unrecognised(error, None)
     status = getattr(error, "status_code", None)
     code, kind_type, param = _field(error, "code"), _field(error, "type"), _field(error, "param")
     model = request_model(error)
@@ -457,6 +461,10 @@ def diagnose(error: BaseException) -> Diagnosis:
             "server_error", "Server error on the API side",
             f"HTTP {status}: not caused by your request; the SDK retried before raising.",
             "Retry later with backoff; if it persists, check the status page.", SRC_RETRIES)
+    return _unrecognised(error, status)
+
+
+def _unrecognised(error: BaseException, status: Optional[int]) -> Diagnosis:
     return Diagnosis(
         "unrecognised", "Unrecognised error",
         f"{type(error).__name__}{f' (HTTP {status})' if status else ''}: no rule in helpers/triage.py matches.",
