@@ -341,7 +341,8 @@ def diagnose(error: BaseException) -> Diagnosis:
             f"HTTP {status or 403}: GPT Image models may need API Organization Verification before use.",
             f"Verify at {VERIFY_PAGE}. Access can take up to 15 minutes to propagate after verifying; if it "
             "still fails, create a new API key (a new key often clears a stale 'not verified' state).", SRC_ORG)
-    project = re.search(r"project `?([\w-]+)`? does not have access to model `?([\w.:-]+)`?", message, re.I)
+    project = re.search(r"project `?([\w-]+|\[redacted\])`? does not have access to model `?([\w.:-]+)`?",
+                        message, re.I)
     if project:
         named = project[2]
         record = _known(named)

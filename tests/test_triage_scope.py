@@ -13,3 +13,16 @@ from helpers import triage
 ])
 def test_a_plain_exception_whose_text_mentions_an_api_error_is_unrecognised(error):
     assert triage.diagnose(error).kind == "unrecognised"
+
+
+def test_the_allow_list_403_is_recognised_with_its_project_id_scrubbed():
+    # Answers are scrubbed before they are shown (helpers/writes.py): the project id reads "[redacted]".
+    import httpx2
+    import openai
+
+    body = {"error": {"message": "Project `[redacted]` does not have access to model `gpt-image-2`",
+                      "type": "invalid_request_error", "param": None, "code": "model_not_found"}}
+    request = httpx2.Request("POST", "https://api.openai.com/v1/images/generations")
+    error = openai.PermissionDeniedError("denied", response=httpx2.Response(403, json=body, request=request),
+                                         body=body["error"])
+    assert triage.diagnose(error).kind == "project_model_access"
