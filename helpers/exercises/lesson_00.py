@@ -71,6 +71,7 @@ _LETTER_HINTS = {
                   "Find the failure replayed earlier in this lesson whose answer looks the same.",
                   "Give the name in square brackets on that failure's 'Diagnosis:' line (one of triage.KINDS)."))
 def grade_which_diagnosis(answer: Any) -> Verdict:
+    """Grade an answer to 00.which_diagnosis: a passing Result, or a Hint (first, then more specific)."""
     if not isinstance(answer, dict) or set(answer) != set(MYSTERY_ERRORS):
         return Hint(f"give a dict with keys {', '.join(MYSTERY_ERRORS)}.",
                     f"give a dict with keys {', '.join(MYSTERY_ERRORS)}, each value a kind printed from "
@@ -98,6 +99,7 @@ def _masked() -> tuple[str, ...]:
                   "first, so take the first that matches.",
                   "Return that prefix, then three dots, then key[-4:]."))
 def grade_mask_key(answer: Any) -> Verdict:
+    """Grade an answer to 00.mask_key: a passing Result, or a Hint (first, then more specific)."""
     if not callable(answer):
         return Hint("answer should be a function that takes a key string and returns the masked text.",
                     "define mask_key(key) with def and pass the function itself: check('00.mask_key', mask_key).")

@@ -41,6 +41,7 @@ def _money_texts(value: Optional[float]) -> tuple[str, ...]:
                   "(both are dollars per 1M tokens; partial images are already in output_tokens).",
                   "Add the two products and divide by 1,000,000, as the hand-priced cell above does."))
 def grade_usage_cost(answer: Any) -> Verdict:
+    """Grade an answer to 01.usage_cost: a passing Result, or a Hint (first, then more specific)."""
     expected = _usage_cost()
     rates = registry.get(_model()).token_prices
     if expected is None or rates is None or rates.text_in is None or rates.image_out is None:
@@ -93,6 +94,7 @@ def affordable_quality() -> str | None:
                   "Keep the qualities whose figure is at most BUDGET_USD.",
                   "Answer the highest of them."))
 def grade_afford(answer: Any) -> Verdict:
+    """Grade an answer to 01.afford: a passing Result, or a Hint (first, then more specific)."""
     expected = affordable_quality()
     if answer == expected:
         return Result(True, f"{expected}: the larger of the two estimates fits, so the budget holds whichever "

@@ -52,6 +52,7 @@ def _as_mask(answer: Any) -> Any:
                   "Give (left, top, right, bottom) a little outside those lines, so the outline is inside.",
                   "Look at your mask next to the room (side_by_side) before checking again."))
 def grade_sofa_mask(answer: Any) -> Verdict:
+    """Grade an answer to 02.sofa_mask: a passing Result, or a Hint (first, then more specific)."""
     if isinstance(answer, (tuple, list)) and len(answer) == 4 and all(isinstance(v, int) for v in answer):
         left, top, right, bottom = answer
         if not (left < right and top < bottom):
@@ -122,6 +123,7 @@ CANVAS, REFERENCE = "product.png", "logo.png"
           method=("Decide which picture you are editing: that one is the canvas.",
                   "Put the canvas first in the list and the reference images after it."))
 def grade_canvas_first(answer: Any) -> Verdict:
+    """Grade an answer to 02.canvas_first: a passing Result, or a Hint (first, then more specific)."""
     if isinstance(answer, (str, bytes, os.PathLike)) or not isinstance(answer, (list, tuple)):
         return Hint("give a list of the two file paths.",
                     "a list in the order you would pass them as image=[...], using the names defined above.")

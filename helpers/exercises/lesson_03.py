@@ -41,6 +41,7 @@ _CASES = [
                   "Keep an item when its 'type' is 'image_generation_call' and its 'status' is 'completed'.",
                   "Return the list of the kept items' 'id' values."))
 def grade_image_ids(answer: Any) -> Verdict:
+    """Grade an answer to 03.image_ids: a passing Result, or a Hint (first, then more specific)."""
     if not callable(answer):
         return Hint("answer should be a function image_ids(response).",
                     "define it with def and pass the function itself (no parentheses) to check.")
@@ -85,6 +86,7 @@ FOLLOW_UP_CALL_ID = "ig_sample_lighthouse"
                   "its type and its id, nothing else.",
                   "Pass that list as input, without previous_response_id."))
 def grade_follow_up(answer: Any) -> Verdict:
+    """Grade an answer to 03.follow_up: a passing Result, or a Hint (first, then more specific)."""
     if not isinstance(answer, list):
         return Hint("input is a list of items.",
                     "one user message and one item that points at the earlier image call.")

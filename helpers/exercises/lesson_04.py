@@ -31,6 +31,7 @@ def _accepted_texts() -> tuple[str, ...]:
                   "Each kept image needs 1 / 0.6 attempts: divide the price by the acceptance rate, as "
                   "pricing.cost_per_accepted_image(price, 0.6) does."))
 def accepted_cost(answer: Any) -> Verdict:
+    """Grade an answer to 04.accepted_cost: a passing Result, or a Hint (first, then more specific)."""
     model = priced_model()
     price = _per_attempt()
     if price is None:
@@ -90,6 +91,7 @@ def _best() -> str:
                   "(pricing.cost_per_accepted_image).",
                   "Answer the id with the smallest figure."))
 def cheaper_model(answer: Any) -> Verdict:
+    """Grade an answer to 04.cheaper_model: a passing Result, or a Hint (first, then more specific)."""
     costs = _candidates()
     best = min(costs, key=costs.get)
     if answer == best:

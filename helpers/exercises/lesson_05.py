@@ -19,6 +19,7 @@ def _batch_model() -> str:
                   "uses; url is the generations path the lesson's batch file uses.",
                   "body is what images.generate would send, with model set to BATCH_MODEL and no streaming."))
 def grade_batch_line(answer) -> Verdict:
+    """Grade an answer to 05.batch_line: a passing Result, or a Hint (first, then more specific)."""
     if not isinstance(answer, dict):
         return Hint("a Batch input line is a dict.", "one JSON object per line of the file: write it as a dict.")
     missing = [k for k in ("custom_id", "method", "url", "body") if k not in answer]
@@ -58,6 +59,7 @@ def _spans() -> tuple[str, ...]:
                   "The first group starts at 0 s and each later group one minute after the previous one.",
                   "The last image starts with the last group."))
 def grade_last_start(answer) -> Verdict:
+    """Grade an answer to 05.last_start: a passing Result, or a Hint (first, then more specific)."""
     if not callable(answer):
         return Hint("answer should be a function.", "define last_start(count, images_per_minute) returning seconds.")
     for count, ipm in CASES:

@@ -22,6 +22,7 @@ def logo_model(day: Optional[dt.date] = None) -> str:
 
 
 def starting_settings() -> playground.Settings:
+    """The refused starting point: a transparent fox logo asked for as a jpeg at compression 80."""
     return playground.Settings(model=logo_model(), prompt="Draw a flat fox logo",
                                output_format="jpeg", background="transparent", compression=80)
 
@@ -38,6 +39,7 @@ def _fixed_texts() -> tuple[str, ...]:
                   "Pick an output_format from the formats the lesson lists as keeping transparency.",
                   "Leave compression out (None) unless the format you picked takes it; problems(...) must be empty."))
 def transparent_logo(answer: Any) -> Verdict:
+    """Grade an answer to 06.transparent_logo: a passing Result, or a Hint (first, then more specific)."""
     if not isinstance(answer, playground.Settings):
         return Hint("answer should be a playground.Settings.",
                     "start from starting_settings() and use dataclasses.replace(...) to change fields.")

@@ -37,6 +37,7 @@ def _fixed_texts() -> tuple[str, ...]:
                   "Run migration.plan on your dict, as the lesson's cells do, and make each change it lists.",
                   "Keep a quality and an upright WIDTHxHEIGHT size that the plan accepts."))
 def fix_call(answer: Any) -> Verdict:
+    """Grade an answer to 07.fix_call: a passing Result, or a Hint (first, then more specific)."""
     if not isinstance(answer, Mapping):
         return Hint("answer should be a dict of the call's keyword arguments.",
                     "start from dict(lesson_07.OLD_CALL) and change what the lessons' model does not take.")
