@@ -1,5 +1,8 @@
 """Test-suite setup shared by the unit tests and nbval: strict replay, no key, no network.
 
+When a lesson fails and differs from its committed version (run and saved in JupyterLab, say), the
+summary names it and gives the command that restores it (helpers/lesson_changes.py).
+
 nbval collects notebooks, and only the kit's lessons (helpers/lessons.py) on the tracks of the kit's day: a learner's copy, in
 my_work/ or next to a lesson, is theirs to change and never part of the suite's result. A notebook
 named on the command line is still collected (pytest does not ask this hook about those).
@@ -13,6 +16,7 @@ from pathlib import Path
 import pytest
 
 SCRATCH = pytest.StashKey[str]()
+FAILED: set[str] = set()  # ids of failed tests, for the note on lessons changed since they were committed
 
 
 def pytest_configure(config):
@@ -50,3 +54,20 @@ def pytest_ignore_collect(collection_path: Path, config):
     if collection_path == lessons.LEARNER_DIR:
         return True
     return None
+
+
+def pytest_runtest_logreport(report):
+    # Under xdist the controller receives every worker's reports, so the note below sees them all.
+    if report.failed:
+        FAILED.add(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not any(nodeid.split("::", 1)[0].endswith(".ipynb") for nodeid in FAILED):
+        return
+    from helpers import lesson_changes
+
+    note = lesson_changes.failure_note(FAILED, Path(str(config.rootpath)))
+    if note:
+        terminalreporter.section("lessons changed since they were committed")
+        terminalreporter.write_line(note)

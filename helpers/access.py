@@ -15,7 +15,7 @@ import os
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import openai
 
@@ -190,3 +190,90 @@ def run_all(client: openai.OpenAI, model: str, tier: Optional[int], *, mode: Opt
     """All five checks in order; print them with ``print(*checks, sep="\\n")``."""
     return [check_api_key(mode=mode, env=env), check_project(mode=mode, env=env), check_tier(model, tier),
             check_verification(model, mode=mode, env=env), check_lifecycle(client, model, mode=mode, env=env)]
+
+
+# --- live mode that cannot work: one short message, the same in every later cell -------------------
+
+LIVE_PROBE_TIMEOUT_S = 15.0
+_LIVE_FAILURE: list[str] = []  # the message of this kernel's failed live check, once there is one
+
+
+class LiveAccessUnavailable(Exception):
+    """Live mode cannot work in this kernel (no key, a refused key, or no connection). Its text is the one
+    short message a learner sees, in the cell that found it and in every later cell that fails."""
+
+
+def live_failure() -> Optional[str]:
+    """The message of this kernel's failed live check, or None if none failed (or none ran)."""
+    return _LIVE_FAILURE[0] if _LIVE_FAILURE else None
+
+
+def _live_message(reason: str) -> str:
+    return (f"Live mode stopped: {reason} Fix it and restart the kernel, or unset COOKBOOK_MODE to work "
+            "offline (no key, no cost).")
+
+
+def _stop(reason: str) -> None:
+    message = _live_message(reason)
+    _LIVE_FAILURE[:] = [message]
+    raise LiveAccessUnavailable(message)
+
+
+def _short_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Optional[int] = None):
+    """IPython's handler for the exceptions ``check_live_access`` registers: once a live check has failed (or
+    for the failure itself), the cell ends with the one short message instead of a traceback; otherwise the
+    usual traceback is shown."""
+    message = live_failure()
+    if isinstance(value, LiveAccessUnavailable) or message is not None:
+        # An error output whose whole traceback is the message: the cell still fails (Run All stops here).
+        text = textwrap.fill(message or str(value), LINE_WIDTH, break_on_hyphens=False, break_long_words=False)
+        shell._showtraceback(LiveAccessUnavailable, LiveAccessUnavailable(text), text.splitlines())
+    else:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    return None
+
+
+def _install_short_errors() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: exceptions propagate as usual
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((LiveAccessUnavailable, NameError, openai.APIConnectionError,
+                              openai.AuthenticationError), _short_error)
+
+
+def check_live_access(model: Optional[str] = None, *, mode: Optional[str] = None,
+                      env: Mapping[str, str] = os.environ, http_client: Any = None) -> None:
+    """Stop a live lesson in its first cell, with one short message, when it cannot work: no
+    ``OPENAI_API_KEY``, a key the API refuses (HTTP 401), or no connection to the API (network, proxy,
+    ``OPENAI_BASE_URL``). Later cells that fail then (a ``NameError`` for a name the first cell never
+    defined, a connection or key error) end with the same message, not a traceback.
+
+    Only where requests go to OpenAI (live, or record from the API); offline and replay it does nothing and
+    prints nothing. It sends one free request, ``GET /v1/models/{model}`` (default: the lessons' model),
+    with no retries and a ``LIVE_PROBE_TIMEOUT_S`` (15 s) timeout; any other answer (403, 404, ...) is left
+    to the access checks. ``http_client`` is for tests (an ``httpx2.Client``).
+
+    Raises LiveAccessUnavailable, whose text is the message. Source of the 401 and connection classes:
+    [SDK] openai 3.57.0, openai/_client.py and openai/_exceptions.py.
+    """
+    if not uses_real_api(mode, env):
+        return
+    _install_short_errors()
+    key = (env.get("OPENAI_API_KEY") or "").strip()
+    if not key:
+        _stop("OPENAI_API_KEY is not set in the environment that started Jupyter.")
+    options = {"http_client": http_client} if http_client is not None else {}
+    try:
+        probe = openai.OpenAI(api_key=key, base_url=env.get("OPENAI_BASE_URL") or None, max_retries=0,
+                              timeout=LIVE_PROBE_TIMEOUT_S, **options)
+        probe.models.retrieve(model or registry.lesson_image_model())
+    except openai.AuthenticationError:
+        _stop(f"the API refused the key {mask_key(key)} (HTTP 401).")
+    except openai.APIConnectionError:  # includes timeouts
+        _stop("the API could not be reached (network, proxy or OPENAI_BASE_URL).")
+    except openai.APIStatusError:
+        pass  # the key works; what the answer says is for the access checks
+    _LIVE_FAILURE.clear()

@@ -49,6 +49,15 @@ def _org_not_verified(model: Optional[str] = None) -> tuple[int, dict, dict]:
                        "If you just verified, it can take up to 15 minutes for access to propagate.")
 
 
+def _project_model_access(model: Optional[str] = None, project: str = "proj_workshop") -> tuple[int, dict, dict]:
+    # Observed body shape (403, invalid_request_error, code model_not_found),
+    # https://github.com/Aider-AI/aider/issues/604 (2024-05-16): "Project `<id>` does not have access to
+    # model `<model>`", for a project whose allowed-models list lacks the model. Only the project id and
+    # the model are substituted (default: the lessons' model, looked up when the error is made).
+    model = model or registry.lesson_image_model()
+    return _error(403, f"Project `{project}` does not have access to model `{model}`", code="model_not_found")
+
+
 def _invalid_api_key(key: str = "sk-test") -> tuple[int, dict, dict]:
     # No observed 401 body is in the kit's reference, so this one is simulated throughout.
     masked = key[:3] + "*" * max(len(key) - 7, 4) + key[-4:]
@@ -258,6 +267,7 @@ def _not_found(message: str = "Not found.") -> tuple[int, dict, dict]:
 ERRORS: Mapping[str, Callable[..., tuple[int, dict, dict]]] = {
     "org_not_verified": _org_not_verified,
     "invalid_api_key": _invalid_api_key,
+    "project_model_access": _project_model_access,
     "insufficient_quota": _insufficient_quota,
     "billing_hard_limit": _billing_hard_limit,
     "rate_limit": _rate_limit,

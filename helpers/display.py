@@ -206,3 +206,28 @@ class Chart:
 def show_chart(chart: Chart) -> None:
     """Display ``chart`` as one output: its Vega-Lite spec plus its plain-text account."""
     display(chart)
+
+
+GRID_INK = (255, 0, 160)
+
+
+def with_grid(image: ImageLike, *, step: int = 100) -> Image.Image:
+    """``image`` (any kind ``show`` takes) as RGB with a labelled coordinate grid drawn on it: a thin line
+    every ``step`` pixels in both directions, each labelled with its x (along the top) or y (down the
+    left) in the image's own pixels, so a box (left, top, right, bottom) can be read off a thumbnail.
+
+    The grid is drawn at full size, so its labels keep their meaning whatever size it is shown at.
+    Raises ValueError if ``step`` < 1.
+    """
+    if step < 1:
+        raise ValueError(f"step must be at least 1 pixel, got {step}")
+    picture = _load(image).convert("RGB").copy()
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=max(12, picture.width // 36))
+    for x in range(step, picture.width, step):
+        draw.line((x, 0, x, picture.height), fill=GRID_INK, width=max(1, picture.width // 512))
+        draw.text((x + 3, 2), str(x), font=font, fill=GRID_INK)
+    for y in range(step, picture.height, step):
+        draw.line((0, y, picture.width, y), fill=GRID_INK, width=max(1, picture.height // 512))
+        draw.text((3, y + 2), str(y), font=font, fill=GRID_INK)
+    return picture

@@ -285,7 +285,7 @@ class Seen:
 
     @cached_property
     def project(self) -> Optional[re.Match]:
-        return re.search(r"project `?([\w-]+)`? does not have access to model `?([\w.:-]+)`?", self.message, re.I)
+        return re.search(r"project `?([\w-]+|\[redacted\])`? does not have access to model `?([\w.:-]+)`?", self.message, re.I)
 
     @cached_property
     def top(self) -> Optional[str]:

@@ -1,7 +1,8 @@
 """The workshop agenda: minutes per lesson from each notebook's first cell, plus its exercise checks.
 
-    python scripts/agenda.py            # print the agenda as a markdown table
-    python scripts/agenda.py --write    # refresh the copy embedded in instructors/README.md
+    python scripts/agenda.py                     # print the agenda as a markdown table
+    python scripts/agenda.py --write             # refresh the copy embedded in instructors/README.md
+    python scripts/agenda.py --date 2026-12-10   # preview a workshop on that day: its model, agenda, live cost
 
 Each lesson's first markdown cell has a line such as ``**Minutes**: 10 teaching / 5 exercises``.
 Numbers labelled "teaching" or "exercises" (also "practice") are read as such; a bare number is the
@@ -11,6 +12,7 @@ lesson's total. A lesson without a readable Minutes line shows "not found" rathe
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -129,22 +131,60 @@ def agenda_markdown(lessons: list[Lesson]) -> str:
     return "\n".join(lines)
 
 
-def model_notice(model_id: str) -> str:
-    """The lessons' model and its lifecycle, so a workshop is not planned past its shutdown."""
-    found = registry.on(model_id, registry.as_of_day())
+def workshop_model(day: dt.date) -> str:
+    """The model to teach a workshop on ``day`` with: the registry's lane model on that day
+    (``registry.lane_model``), which is what the lessons send live on that day with no override."""
+    return registry.lane_model(day)
+
+
+def model_notice(day: Optional[dt.date] = None) -> str:
+    """One recommendation for a workshop on ``day`` (default: the registry's as-of date): the model, its
+    status and shutdown on that day with the registry's source and as-of date, and, when a shutdown is
+    announced, the model the registry moves to and the day from which it applies.
+
+    Every fact comes from ``helpers/registry.py``; a missing one reads "not found".
+    """
+    day = day or registry.as_of_day()
+    model_id = workshop_model(day)
+    found = registry.on(model_id, day)
     life = found.record.lifecycle
-    successors = ", ".join(f"`{s}`" for s in life.successors) or "none named"
-    notice = (f"Lessons' model: `{model_id}`, {found.status}, shutdown {registry.fmt(life.shutdown_date)} "
-              f"(registry as of {registry.AS_OF}), successors {successors}.")
+    notice = (f"Model for a workshop on {day}: `{model_id}`, the registry's lane model on that day "
+              f"({found.status}, shutdown {registry.fmt(life.shutdown_date)}; registry as of {registry.AS_OF}). "
+              "The lessons use it with no change.")
     if life.shutdown_date:
-        notice += (f" A workshop on or after {life.shutdown_date} must switch model first "
-                   "(see \"When a model is retired\").")
+        after = workshop_model(dt.date.fromisoformat(str(life.shutdown_date)))
+        if after != model_id:
+            notice += (f" From {life.shutdown_date} the registry's lane model is `{after}`, and the lessons move to "
+                       f"it by themselves: preview that day with `python scripts/agenda.py --date "
+                       f"{life.shutdown_date}`.")
     return f"{notice} Source: {life.source.citation}"
 
 
-def agenda_text(lessons: list[Lesson], model_id: str) -> str:
-    """What the guide embeds: the agenda table, then the lessons' model notice."""
-    return agenda_markdown(lessons) + "\n\n" + model_notice(model_id)
+def agenda_text(lessons: list[Lesson], day: Optional[dt.date] = None) -> str:
+    """What the guide embeds: the agenda table, then the model recommended for ``day``."""
+    return agenda_markdown(lessons) + "\n\n" + model_notice(day)
+
+
+def live_costs(day: dt.date) -> list:
+    """One ``run_plan.Plan`` per kit lesson: what a full live run on ``day`` is expected to cost, with each
+    lesson's requests moved to the model the lessons send on that day (``run_plan.plan_lesson``), priced
+    with the registry's prices (as of ``registry.AS_OF``)."""
+    import dataclasses
+
+    from helpers import run_plan
+
+    # Named by the lesson's stem, as the guide's cost table names them.
+    return [dataclasses.replace(run_plan.plan_lesson(path.stem, day), notebook=path.stem) for path in notebook_paths()]
+
+
+def preview(day: dt.date) -> str:
+    """A workshop on ``day`` in one text: the model to teach with, the agenda, and the live-run cost table."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import kit_costs
+
+    return (f"# Workshop on {day}\n\n{model_notice(day)}\n\n## Agenda\n\n{agenda_markdown(read_lessons())}\n\n"
+            f"## What a live run costs on {day}\n\nRequests as the lessons send them on {day} "
+            f"(image model `{workshop_model(day)}`).\n\n" + kit_costs.costs_markdown(live_costs(day)))
 
 
 # --- the copies embedded in the guide ------------------------------------------------------
@@ -170,12 +210,30 @@ def write_embedded(path: Path, name: str, content: str) -> None:
         atomic_write_text(path, f"{before}{start}\n{content}\n{end}{after}")
 
 
-def run_cli(argv: Optional[list[str]], description: str, marker: str, render: Callable[[], str]) -> int:
-    """Print ``render()``, or with --write refresh its copy between the guide's ``marker`` comments."""
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def run_cli(argv: Optional[list[str]], description: str, marker: str, render: Callable[[], str],
+            preview_day: Optional[Callable[[dt.date], str]] = None) -> int:
+    """Print ``render()``, or with --write refresh its copy between the guide's ``marker`` comments; with
+    ``preview_day`` given, ``--date YYYY-MM-DD`` prints ``preview_day(date)`` instead."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--write", action="store_true", help=f"refresh the copy in {GUIDE.relative_to(ROOT)}")
+    if preview_day is not None:
+        parser.add_argument("--date", type=_day, help="preview a workshop on this day (YYYY-MM-DD): its model, "
+                                                      "the agenda and what a live run costs")
+    args = parser.parse_args(argv)
+    if getattr(args, "date", None) is not None:
+        if args.write:
+            parser.error("--date previews a day; --write refreshes the guide for the registry's as-of date")
+        print(preview_day(args.date))
+        return 0
     text = render()
-    if parser.parse_args(argv).write:
+    if args.write:
         write_embedded(GUIDE, marker, text)
     else:
         print(text)
@@ -183,8 +241,7 @@ def run_cli(argv: Optional[list[str]], description: str, marker: str, render: Ca
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_cli(argv, __doc__.split("\n\n")[0], MARKER,
-                   lambda: agenda_text(read_lessons(), registry.lesson_image_model()))
+    return run_cli(argv, __doc__.split("\n\n")[0], MARKER, lambda: agenda_text(read_lessons()), preview)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,14 @@ def read_costs(notebooks_dir: Optional[Path] = None, recordings_dir: Path = RECO
     return costs
 
 
+def md_usd(value: float) -> str:
+    """``pricing.usd(value)`` for Markdown: the dollar sign escaped (``\\$0.0295``), so JupyterLab's preview
+    and GitHub never read two amounts on a line as a formula."""
+    return pricing.usd(value).replace("$", "\\$")
+
+
 def _usd(priced_usd: float, unpriced: int) -> str:
-    return pricing.usd(priced_usd) + (f" + {unpriced} {registry.NOT_FOUND}" if unpriced else "")
+    return md_usd(priced_usd) + (f" + {unpriced} {registry.NOT_FOUND}" if unpriced else "")
 
 
 def costs_markdown(plans: list[run_plan.Plan], cap_usd: float = budget.DEFAULT_BUDGET_USD) -> str:
@@ -62,7 +68,7 @@ def costs_markdown(plans: list[run_plan.Plan], cap_usd: float = budget.DEFAULT_B
     lines += [f"- `{p.notebook}`, {n} x {d}" for p in plans
               for d, n in Counter(r.description for r in p.unpriced).items()] or ["- none"]
     over = [p.notebook for p in plans if p.priced_usd > cap_usd]
-    lines += ["", f"Notebooks expected to exceed the default spending cap of {pricing.usd(cap_usd)} per kernel: "
+    lines += ["", f"Notebooks expected to exceed the default spending cap of {md_usd(cap_usd)} per kernel: "
               + (", ".join(f"`{s}`" for s in over) if over else "none") + "."]
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """The instructor guide's agenda and cost table are the scripts' output, and the scripts read what they claim."""
 
+import datetime as dt
 import json
 import os
 import re
@@ -108,12 +109,48 @@ def test_exercise_checks_are_counted_per_lesson():
         assert counts[exercise_id.split(".")[0]] >= 1
 
 
-def test_the_model_notice_comes_from_the_registry():
-    notice = agenda.model_notice(registry.lane_model(registry.as_of_day()))
-    life = registry.get(registry.lane_model(registry.as_of_day())).lifecycle
-    assert registry.get(registry.lane_model(registry.as_of_day())).status_on(registry.as_of_day()) in notice and registry.fmt(life.shutdown_date) in notice and registry.AS_OF in notice
-    active = next(m.id for m in registry.image_models() if m.lifecycle.shutdown_date is None)
-    assert "must switch" not in agenda.model_notice(active)
+def test_the_model_notice_recommends_the_registrys_lane_model_for_the_day():
+    day = registry.as_of_day()  # a day gpt-image-1-mini was the lane's model, with its shutdown announced
+    model = registry.lane_model(day)
+    life = registry.get(model).lifecycle
+    notice = agenda.model_notice(day)
+    assert notice.startswith(f"Model for a workshop on {day}: `{model}`")
+    assert registry.on(model, day).status in notice and registry.AS_OF in notice and str(life.source.citation) in notice
+    assert life.shutdown_date is not None
+    after = registry.lane_model(dt.date.fromisoformat(str(life.shutdown_date)))
+    assert f"From {life.shutdown_date} the registry's lane model is `{after}`" in notice
+    assert f"--date {life.shutdown_date}" in notice
+    assert "must switch" not in notice and "option" not in notice
+
+
+@pytest.mark.parametrize("day", ["2026-11-25", "2026-12-01", "2026-12-10", "2027-06-01"])
+def test_one_model_per_date_the_lane_model(day):
+    day = dt.date.fromisoformat(day)
+    named = re.findall(r"Model for a workshop on [\d-]+: `([^`]+)`", agenda.model_notice(day))
+    assert named == [registry.lane_model(day)]
+    assert agenda.workshop_model(day) == registry.lane_model(day)
+
+
+def test_one_command_previews_a_workshop_day_model_agenda_and_live_costs():
+    environment = {k: v for k, v in os.environ.items() if k != "COOKBOOK_IMAGE_MODEL"}
+    done = subprocess.run([sys.executable, str(SCRIPTS / "agenda.py"), "--date", "2026-12-10"], capture_output=True,
+                          text=True, check=True, cwd=ROOT, env=environment)
+    out = done.stdout
+    model = subprocess.run([sys.executable, "-c", "import datetime, helpers.registry as r; "
+                            "print(r.lane_model(datetime.date(2026, 12, 10)))"], capture_output=True, text=True,
+                           check=True, cwd=ROOT, env=environment).stdout.strip()
+    assert out.startswith("# Workshop on 2026-12-10\n")
+    assert f"Model for a workshop on 2026-12-10: `{model}`" in out
+    assert "| Start | Lesson |" in out and "**End**" in out
+    assert "## What a live run costs on 2026-12-10" in out and "**Whole kit, one attendee**" in out
+    for stem in ("00_access_triage", "07_migration"):
+        assert f"| `{stem}` |" in out
+
+
+def test_a_preview_date_must_be_a_date():
+    done = subprocess.run([sys.executable, str(SCRIPTS / "agenda.py"), "--date", "next week"], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr
 
 
 # --- kit costs -----------------------------------------------------------------------------
@@ -147,7 +184,7 @@ def test_unpriced_requests_are_listed_as_not_found_and_scenarios_are_not_sent():
     cost = kit_costs.notebook_cost("07_x", recording_of(generation(unpriced), failing))
     assert len(cost.live) == 1 and len(cost.requests) == 2 and cost.total_usd is None
     table = kit_costs.costs_markdown([cost])
-    assert f"$0.0000 + 1 {registry.NOT_FOUND}" in table
+    assert f"\\$0.0000 + 1 {registry.NOT_FOUND}" in table
     assert f"`07_x`, 1 x image generation: 1 x {unpriced}" in table
 
 
@@ -160,4 +197,4 @@ def test_notebooks_without_a_recording_cost_nothing_and_big_ones_are_flagged(tmp
     costs = kit_costs.read_costs(tmp_path, tmp_path)
     assert [(c.notebook, len(c.live), c.total_usd) for c in costs][0] == ("07_quiet", 0, 0.0)
     assert costs[1].total_usd > budget.DEFAULT_BUDGET_USD
-    assert "default spending cap of $1.0000 per kernel: `08_busy`." in kit_costs.costs_markdown(costs)
+    assert "default spending cap of \\$1.0000 per kernel: `08_busy`." in kit_costs.costs_markdown(costs)

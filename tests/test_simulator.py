@@ -614,10 +614,12 @@ OBSERVED_MESSAGES = {
     "previous_response_not_found": "Previous response with id 'resp_unknown' not found.",
     "item_not_found": "Item with id 'ig_unknown' not found.",
     "invalid_image_file": "Invalid image file or mode for image 1, please check your image file.",
+    "project_model_access": "Project `proj_workshop` does not have access to model `",
 }
 EXPECTED = {
     "org_not_verified": (403, openai.PermissionDeniedError),
     "invalid_api_key": (401, openai.AuthenticationError),
+    "project_model_access": (403, openai.PermissionDeniedError),
     "insufficient_quota": (429, openai.RateLimitError),
     "billing_hard_limit": (400, openai.BadRequestError),
     "rate_limit": (429, openai.RateLimitError),

@@ -124,7 +124,8 @@ def test_the_generated_docs_are_written_from_the_scripts_and_the_registry(monkey
     rebuild.refresh_generated_docs()
     assert "old" not in guide.read_text() and "old" not in readme.read_text()
     assert agenda.embedded(readme.read_text(), "model-table") == registry.markdown_model_table()
-    assert "Lessons' model: `" + registry.lesson_image_model() + "`" in agenda.embedded(guide.read_text(), "agenda")
+    assert (f"Model for a workshop on {registry.as_of_day()}: `{registry.lesson_image_model()}`"
+            in agenda.embedded(guide.read_text(), "agenda"))
 
 
 def test_usage_from_the_simulator_is_labelled_simulated(monkeypatch):

@@ -40,6 +40,7 @@ def simulated(kind, call=None, **kw):
 
 
 EXPECTED_KIND = {
+    "project_model_access": "project_model_access",
     "org_not_verified": "org_not_verified",
     "invalid_api_key": "invalid_api_key",
     "insufficient_quota": "insufficient_quota",

@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import wheelhouse  # noqa: E402  (scripts/ is not a package)
 
-TEST_TOOLS = {"pytest", "nbval", "pytest-xdist", "hypothesis", "playwright"}
+TEST_TOOLS = {"pytest", "nbval", "pytest-xdist", "hypothesis", "playwright", "markdown-it-py", "mdit-py-plugins"}
 # Modules of the test tools, as code would import them.
-TEST_MODULES = {"pytest", "nbval", "xdist", "hypothesis", "playwright", "_pytest"}
+TEST_MODULES = {"pytest", "nbval", "xdist", "hypothesis", "playwright", "_pytest", "markdown_it", "mdit_py_plugins"}
 
 
 def names(requirements: Path) -> set[str]:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from .. import imaging
 from ..edits import rectangle_mask
-from . import Result, exercise
+from . import Hint, Result, Verdict, exercise
 
 ROOM_SIZE = (1024, 1024)
 # Where sample_inputs/make_samples.py draws the sofa in room.png: its solid middle (back, seat and
@@ -36,36 +36,59 @@ def _sofa_texts() -> tuple[str, ...]:
     return (*(str(v) for v in SOFA_CORE), f"{left}-{right}", f"{top}-{bottom}", "x 150-850", "y 560-830")
 
 
-@exercise("02.sofa_mask", title="Build a mask whose edit area is the sofa in room.png",
-          wrong_answer=rectangle_mask(ROOM_SIZE, (96, 150, 456, 500)), giveaways=_sofa_texts)
-def grade_sofa_mask(answer: Any) -> Result:
+def _as_mask(answer: Any) -> Any:
+    """A (left, top, right, bottom) box becomes its rectangle mask; anything else is returned unchanged."""
+    if isinstance(answer, (tuple, list)) and len(answer) == 4 and all(isinstance(v, int) for v in answer):
+        left, top, right, bottom = answer
+        if left < right and top < bottom:
+            return rectangle_mask(ROOM_SIZE, tuple(answer))
+    return answer
+
+
+@exercise("02.sofa_mask", title="Give a box (or a mask) whose edit area is the sofa in room.png",
+          wrong_answer=(96, 150, 456, 500), giveaways=_sofa_texts,
+          method=("On the grid over room.png, find the sofa's leftmost and rightmost x and its highest and "
+                  "lowest y, legs included (x grows to the right, y downwards from the top-left corner).",
+                  "Give (left, top, right, bottom) a little outside those lines, so the outline is inside.",
+                  "Look at your mask next to the room (side_by_side) before checking again."))
+def grade_sofa_mask(answer: Any) -> Verdict:
+    """Grade an answer to 02.sofa_mask: a passing Result, or a Hint (first, then more specific)."""
+    if isinstance(answer, (tuple, list)) and len(answer) == 4 and all(isinstance(v, int) for v in answer):
+        left, top, right, bottom = answer
+        if not (left < right and top < bottom):
+            return Hint("left must be less than right, and top less than bottom.",
+                        "x grows to the right and y grows downwards from the top-left corner, (0, 0).")
+    answer = _as_mask(answer)
     if not isinstance(answer, (bytes, bytearray)):
-        return Result(False, "pass the mask as PNG bytes, which is what rectangle_mask and ellipse_mask return "
-                             f"(got {type(answer).__name__}).")
+        return Hint("give the box as (left, top, right, bottom): four whole numbers of pixels.",
+                    "read the four numbers off the grid over room.png above: left and right on the x axis, "
+                    "top and bottom on the y axis.")
     try:
         mask = imaging.decode_image(bytes(answer))
     except ValueError:
-        return Result(False, "those bytes are not an image: build the mask with rectangle_mask(size, box).")
+        return Hint("those bytes are not an image.", "give a box instead, or PNG bytes from rectangle_mask(size, box).")
     if mask.format != "PNG" or not imaging.has_alpha(mask):
-        return Result(False, "a mask is a PNG with an alpha channel: the API reads only transparency.")
+        return Hint("a mask is a PNG with an alpha channel: the API reads only transparency.",
+                    "build it with rectangle_mask or with Pillow in mode RGBA, saved as PNG.")
     if mask.size != ROOM_SIZE:
-        return Result(False, f"the mask is {mask.size[0]}x{mask.size[1]}; it must match room.png, "
-                             f"{ROOM_SIZE[0]}x{ROOM_SIZE[1]}.")
+        return Hint(f"the mask is {mask.size[0]}x{mask.size[1]}; it must be the size of room.png.",
+                    f"room.png is {ROOM_SIZE[0]}x{ROOM_SIZE[1]}: make the mask exactly that size.")
     area = _edit_area(mask)
     if area.getbbox() is None:
-        return Result(False, "nothing in this mask is fully transparent, so it marks nothing to edit.")
+        return Hint("nothing in this mask is fully transparent, so it marks nothing to edit.",
+                    "the edit area is where alpha is 0.")
     core = _share_covered(area, SOFA_CORE)
     beyond = (area.histogram()[255] - area.crop(SOFA_WITH_MARGIN).histogram()[255]) / (ROOM_SIZE[0] * ROOM_SIZE[1])
     if core < 0.05 and beyond > 0.5:
-        return Result(False, "the mask looks inverted: alpha 0 (transparent) marks the area to EDIT, so the sofa "
-                             "must be the transparent part.")
+        return Hint("the mask looks inverted: most of the room is marked, and not the sofa.",
+                    "alpha 0 (transparent) marks the area to EDIT, so the sofa must be the transparent part.")
     if core < MIN_CORE_COVERED:
-        return Result(False, f"the edit area covers {core:.0%} of the sofa ({MIN_CORE_COVERED:.0%} needed): "
-                             + _which_way(area) + " The box is (left, top, right, bottom) in pixels from the "
-                             "top-left corner; compare your mask with room.png side by side.")
+        return Hint(f"the edit area covers {core:.0%} of the sofa ({MIN_CORE_COVERED:.0%} needed).",
+                    _which_way(area) + " Compare your mask with the grid over room.png.")
     if beyond > MAX_SHARE_BEYOND_MARGIN:
-        return Result(False, f"{beyond:.0%} of the image outside the sofa is marked too; keep the box close to "
-                             "the sofa so the window, lamp and rug stay as they are.")
+        return Hint("the sofa is covered, but too much around it is marked too.",
+                    f"{beyond:.0%} of the image outside the sofa is marked: bring the edges closer to the sofa so "
+                    "the window, lamp and rug stay as they are.")
     return Result(True, "the sofa is the edit area and the rest of the room is kept. The model may still "
                         "stray beyond it a little: measure with change_inside_vs_outside.")
 
@@ -96,19 +119,21 @@ CANVAS, REFERENCE = "product.png", "logo.png"
 @exercise("02.canvas_first", title="Order two inputs so the product photo is the one preserved",
           wrong_answer=["../sample_inputs/logo.png", "../sample_inputs/product.png"],
           giveaways=lambda: (f"{CANVAS} goes first", f"{CANVAS}, {REFERENCE}", f"{CANVAS} and {REFERENCE}",
-                             f"{REFERENCE} is the reference"))
-def grade_canvas_first(answer: Any) -> Result:
+                             f"{REFERENCE} is the reference"),
+          method=("Decide which picture you are editing: that one is the canvas.",
+                  "Put the canvas first in the list and the reference images after it."))
+def grade_canvas_first(answer: Any) -> Verdict:
+    """Grade an answer to 02.canvas_first: a passing Result, or a Hint (first, then more specific)."""
     if isinstance(answer, (str, bytes, os.PathLike)) or not isinstance(answer, (list, tuple)):
-        return Result(False, "give a list of the two file paths, in the order you would pass them as image=[...].")
+        return Hint("give a list of the two file paths.",
+                    "a list in the order you would pass them as image=[...], using the names defined above.")
     names = [PurePath(os.fspath(item)).name if isinstance(item, (str, os.PathLike)) else repr(item)
              for item in answer]
     if sorted(names) != sorted([CANVAS, REFERENCE]):
-        return Result(False, f"use exactly the two sample inputs, {', '.join(sorted([CANVAS, REFERENCE]))} "
-                             f"(got {names}).")
+        return Hint(f"use exactly the two sample inputs (got {names}).",
+                    f"the list holds {', '.join(sorted([CANVAS, REFERENCE]))}, each once.")
     if names[0] != CANVAS:
-        return Result(False, f"the model preserves the first image most (the canvas) and takes the others as "
-                             f"references. With {names[0]} first, which picture would it keep as it is? Put the "
-                             "one you are editing first.")
+        return Hint(f"with {names[0]} first, which picture would the model keep as it is?",
+                    "the model preserves the first image most (the canvas) and takes the others as references.")
     return Result(True, "the product is the canvas and the logo a reference; a mask, if any, applies to the "
                         "product too.")
-

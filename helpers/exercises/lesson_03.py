@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Result, exercise
+from . import Hint, Result, Verdict, exercise
 
 # A response as saved JSON: a completed call, the assistant's text, a failed call and a second
 # completed call. Results are shortened stand-ins for base64 images.
@@ -36,34 +36,41 @@ _CASES = [
 
 @exercise("03.image_ids", title="Extract the ids of the images a response holds",
           wrong_answer=lambda response: [item["id"] for item in response["output"]],
-          giveaways=lambda: tuple(str(expected) for _response, expected in _CASES if expected))
-def grade_image_ids(answer: Any) -> Result:
+          giveaways=lambda: tuple(str(expected) for _response, expected in _CASES if expected),
+          method=("Walk response['output'] in order.",
+                  "Keep an item when its 'type' is 'image_generation_call' and its 'status' is 'completed'.",
+                  "Return the list of the kept items' 'id' values."))
+def grade_image_ids(answer: Any) -> Verdict:
+    """Grade an answer to 03.image_ids: a passing Result, or a Hint (first, then more specific)."""
     if not callable(answer):
-        return Result(False, "define a function image_ids(response) that takes a response dict and returns a "
-                             "list of ids, then pass the function itself (no parentheses).")
+        return Hint("answer should be a function image_ids(response).",
+                    "define it with def and pass the function itself (no parentheses) to check.")
     for response, expected in _CASES:
         got = answer(response)
         if got == expected:
             continue
         if not isinstance(got, list):
-            return Result(False, f"return a list of id strings, got {type(got).__name__}.")
+            return Hint(f"return a list of id strings, got {type(got).__name__}.",
+                        "build a list and return it at the end of the function.")
         if {"msg_sample", "msg_only"} & set(got):
-            return Result(False, "a message item is not an image: keep only items whose type is "
-                                 "'image_generation_call'.")
+            return Hint("a message item is not an image.",
+                        "keep only items whose type is 'image_generation_call'.")
         if "ig_sample_blocked" in got:
-            return Result(False, "ig_sample_blocked has status 'failed' and no result: keep only calls whose "
-                                 "status is 'completed'.")
+            return Hint("one of those image calls produced no image.",
+                        "ig_sample_blocked has status 'failed' and no result: keep only calls whose status is "
+                        "'completed'.")
         if not got and expected:
-            return Result(False, "you returned no ids: walk response['output'] and keep the 'id' of each image "
-                                 "call.")
+            return Hint("you returned no ids, but the sample holds image calls.",
+                        "walk response['output'] and keep the 'id' of each image call.")
         if set(got) == set(expected):
-            return Result(False, "the right ids in the wrong order: keep them in the order of response['output'].")
+            return Hint("the right ids in the wrong order.", "keep them in the order of response['output'].")
         if set(got) < set(expected):
-            return Result(False, "some completed image calls are missing: look at every item of "
-                                 "response['output'], not only the first.")
-        return Result(False, f"for a response whose output holds {[i.get('id') for i in response['output']]} you "
-                             f"returned {got!r}: keep the 'id' of each item with type 'image_generation_call' and "
-                             "status 'completed'.")
+            return Hint("some completed image calls are missing.",
+                        "look at every item of response['output'], not only the first.")
+        return Hint(f"for a response whose output holds {[i.get('id') for i in response['output']]} you "
+                    f"returned {got!r}.",
+                    "keep the 'id' of each item whose type is 'image_generation_call' and whose status is "
+                    "'completed'.")
     return Result(True, "you read the image calls the way helpers.responses.image_calls does.")
 
 
@@ -73,29 +80,36 @@ FOLLOW_UP_CALL_ID = "ig_sample_lighthouse"
 @exercise("03.follow_up", title="Build a follow-up input that references an earlier image call",
           wrong_answer=[{"role": "user", "content": f"Edit {FOLLOW_UP_CALL_ID}: make the sky stormy"}],
           giveaways=lambda: (str({"type": "image_generation_call", "id": FOLLOW_UP_CALL_ID}),
-                             str({"id": FOLLOW_UP_CALL_ID, "type": "image_generation_call"})))
-def grade_follow_up(answer: Any) -> Result:
+                             str({"id": FOLLOW_UP_CALL_ID, "type": "image_generation_call"})),
+          method=("Start a list with one user message: {'role': 'user', 'content': <what to change>}.",
+                  "Add a second item that points at the earlier call the way the lesson's follow-up cell does: "
+                  "its type and its id, nothing else.",
+                  "Pass that list as input, without previous_response_id."))
+def grade_follow_up(answer: Any) -> Verdict:
+    """Grade an answer to 03.follow_up: a passing Result, or a Hint (first, then more specific)."""
     if not isinstance(answer, list):
-        return Result(False, "input is a list of items: one user message and one item that points at the "
-                             "earlier image call.")
+        return Hint("input is a list of items.",
+                    "one user message and one item that points at the earlier image call.")
     references = [item for item in answer if isinstance(item, dict)
                   and item.get("type") in ("image_generation_call", "item_reference")]
     messages = [item for item in answer if isinstance(item, dict) and item.get("role") == "user"]
     if not references:
-        return Result(False, "nothing in this input points at the earlier call: add "
-                             "{'type': 'image_generation_call', 'id': ...} as its own item (an id written "
-                             "inside the message text does not attach the image).")
+        return Hint("nothing in this input points at the earlier call (an id inside the message text does not "
+                    "attach the image).",
+                    "add an item of its own that names the earlier call, typed like the call itself, as the "
+                    "lesson's follow-up cell does.")
     if [r.get("id") for r in references] != [FOLLOW_UP_CALL_ID]:
-        return Result(False, f"reference exactly one call, {FOLLOW_UP_CALL_ID!r}, with the key 'id' "
-                             f"(got {[r.get('id') for r in references]}).")
+        return Hint(f"reference exactly one call, FOLLOW_UP_CALL_ID (got {[r.get('id') for r in references]}).",
+                    "the reference item carries the call's id under the key 'id'.")
     if "result" in references[0]:
-        return Result(False, "the id is enough: sending the base64 result back again only makes the request "
-                             "bigger.")
+        return Hint("the reference repeats the image itself.",
+                    "the id is enough: sending the base64 result back again only makes the request bigger.")
     if len(messages) != 1 or not _text_of(messages[0].get("content")).strip():
-        return Result(False, "add one user message, {'role': 'user', 'content': '<what to change>'}, saying "
-                             "what the next turn should change.")
+        return Hint("the next turn needs to say what to change.",
+                    "add one user message, {'role': 'user', 'content': '<what to change>'}.")
     if len(answer) != 2:
-        return Result(False, "keep the input to the two items: the user message and the reference.")
+        return Hint("the input holds more than it needs.",
+                    "keep the input to the two items: the user message and the reference.")
     form = ("the guide's id-only form" if references[0]["type"] == "image_generation_call"
             else "an item_reference, which works too (the guide shows type 'image_generation_call')")
     return Result(True, f"{form}: the earlier image is back in context without sending its bytes again.")

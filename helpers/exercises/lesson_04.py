@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import pricing, registry
-from . import TOLERANCE_NOTE, Result, close_enough, exercise, is_number, priced_model
+from . import TOLERANCE_NOTE, Hint, Result, Verdict, close_enough, exercise, is_number, priced_model
 
 QUALITY, SIZE = "medium", "1024x1024"
 ACCEPTED_SHARE = 0.6
@@ -25,35 +25,40 @@ def _accepted_texts() -> tuple[str, ...]:
 
 
 @exercise("04.accepted_cost", title="Cost per accepted image at 60% acceptance",
-          wrong_answer=_per_attempt() or 0.0, giveaways=_accepted_texts)
-def accepted_cost(answer: Any) -> Result:
+          wrong_answer=_per_attempt() or 0.0, giveaways=_accepted_texts, facts=True,
+          method=("Take the per-image price of the printed model at medium quality, 1024x1024: "
+                  "pricing.per_image_price(model, 'medium', '1024x1024').",
+                  "Each kept image needs 1 / 0.6 attempts: divide the price by the acceptance rate, as "
+                  "pricing.cost_per_accepted_image(price, 0.6) does."))
+def accepted_cost(answer: Any) -> Verdict:
+    """Grade an answer to 04.accepted_cost: a passing Result, or a Hint (first, then more specific)."""
     model = priced_model()
     price = _per_attempt()
     if price is None:
-        return Result(False, f"no served model has a per-image table in the registry ({registry.NOT_FOUND}); "
-                             "this exercise cannot be checked.")
+        return Hint(f"no served model has a per-image table in the registry ({registry.NOT_FOUND}).",
+                    "this exercise cannot be checked until the registry has a per-image table.")
     expected = price / ACCEPTED_SHARE
     if close_enough(answer, expected):
         return Result(True, f"{pricing.usd(expected)} per kept image: {pricing.usd(price)} per attempt / "
                             f"{ACCEPTED_SHARE:.0%} ({TOLERANCE_NOTE}).")
-    if answer is None:
-        return Result(False, f"answer is still None: take the per-image price of {model} at medium quality, "
-                             "1024x1024 (exercises.priced_model()), and divide it by the share of attempts you keep.")
     if not is_number(answer):
-        return Result(False, f"give a number of US dollars (a float), not {type(answer).__name__}.")
+        return Hint(f"give a number of US dollars (a float), not {type(answer).__name__}.",
+                    "compute it with Python in the cell and assign the number itself to answer.")
     tokens = pricing.estimate(model, QUALITY, SIZE).from_token_table
     if close_enough(answer, price):
-        return Result(False, "that is the cost of one attempt. Only 60% of attempts are kept: divide by 0.6.")
+        return Hint("that is the cost of one attempt, and not every attempt is kept.",
+                    "only 60% of attempts are kept: how many attempts does one kept image take?")
     if close_enough(answer, price * ACCEPTED_SHARE):
-        return Result(False, "you multiplied by the acceptance rate; each kept image needs 1 / 0.6 attempts, "
-                             "so divide instead.")
+        return Hint("a kept image cannot cost less than an attempt.",
+                    "you multiplied by the acceptance rate; each kept image needs 1 / 0.6 attempts, so divide.")
     if close_enough(answer, price / (1 - ACCEPTED_SHARE)):
-        return Result(False, "you divided by the rejection rate (40%); divide by the acceptance rate (60%).")
+        return Hint("you used the share of attempts that are thrown away.",
+                    "divide by the acceptance rate (60%), not the rejection rate (40%).")
     if tokens is not None and close_enough(answer, tokens / ACCEPTED_SHARE):
-        return Result(False, "right method, other source: that is the token-table figure. This exercise asks "
-                             "for the per-image table (pricing.per_image_price).")
-    return Result(False, f"step 1: pricing.per_image_price({model!r}, 'medium', '1024x1024'); step 2: divide by the "
-                         f"acceptance rate, pricing.cost_per_accepted_image(price, 0.6) ({TOLERANCE_NOTE}).")
+        return Hint("right method, other source: that is the token-table figure.",
+                    "this exercise asks for the per-image table (pricing.per_image_price).")
+    return Hint("not yet: start from the price of one attempt in the per-image table.",
+                f"the per-image price of {model} at medium 1024x1024, then the acceptance rate ({TOLERANCE_NOTE}).")
 
 
 def _candidates() -> dict[str, float]:
@@ -73,23 +78,20 @@ def _cheapest_per_attempt() -> str:
     return min(prices, key=prices.get)
 
 
-def _tempting() -> str:
-    """The served model cheapest per attempt, whether or not it lasts as long as the lessons' model: the
-    answer a learner reaches by comparing prices alone (today mini on its own track)."""
-    day = registry.kit_day()
-    prices = {m: pricing.per_image_price(m, QUALITY, SIZE) for m in pricing.listed_models()
-              if registry.get(m).served_on(day)}
-    return min((m for m in prices if prices[m] is not None), key=prices.get)
-
-
 def _best() -> str:
     costs = _candidates()
     return min(costs, key=costs.get)
 
 
 @exercise("04.cheaper_model", title="Which model is cheapest per accepted image?",
-          wrong_answer=_tempting(), giveaways=lambda: (_best(),))
-def cheaper_model(answer: Any) -> Result:
+          wrong_answer=registry.lesson_image_model(), giveaways=lambda: (_best(),), facts=True,
+          method=("For every model pricing.comparison_models(MODEL) lists, take its per-image price at medium "
+                  "1024x1024 (skip the ones with none).",
+                  "Divide each by its acceptance rate: 25% for MODEL, 90% for the others "
+                  "(pricing.cost_per_accepted_image).",
+                  "Answer the id with the smallest figure."))
+def cheaper_model(answer: Any) -> Verdict:
+    """Grade an answer to 04.cheaper_model: a passing Result, or a Hint (first, then more specific)."""
     costs = _candidates()
     best = min(costs, key=costs.get)
     if answer == best:
@@ -97,23 +99,21 @@ def cheaper_model(answer: Any) -> Result:
         caveat = (f" Mind its lifecycle: {registry.on(best, registry.kit_day()).status}, shutdown {life.shutdown_date}."
                   if life.shutdown_date else "")
         return Result(True, f"{best} at {pricing.usd(costs[best])} per kept image.{caveat}")
-    if answer is None:
-        return Result(False, "answer is still None: compute per attempt / acceptance for every model with a "
-                             "per-image table, then take the smallest.")
     if not isinstance(answer, str):
-        return Result(False, f"give the model id as a string, not {type(answer).__name__}.")
+        return Hint(f"give the model id as a string, not {type(answer).__name__}.",
+                    "copy an id exactly as the tables above print it.")
     if answer not in registry.MODELS:
-        return Result(False, f"{answer!r} is not a model id in the registry; use the ids printed above.")
+        return Hint(f"{answer!r} is not a model id in the registry.", "use the ids printed in the tables above.")
     if answer not in costs and pricing.per_image_price(answer, QUALITY, SIZE) is not None:
-        return Result(False, f"{answer} is {registry.on(answer, registry.kit_day()).status_line()}: it does not "
-                             "last as long as the lessons' model, so it is no model to move to. Compare the "
-                             "models pricing.comparison_models(MODEL) lists.")
+        return Hint(f"{answer} is {registry.on(answer, registry.kit_day()).status_line()}: no model to move to.",
+                    "compare only the models pricing.comparison_models(MODEL) lists.")
     if answer not in costs:
-        return Result(False, f"{answer} has no per-image table ({registry.NOT_FOUND}), so it cannot be compared "
-                             "here: pick among the models with a price.")
+        return Hint(f"{answer} has no per-image table ({registry.NOT_FOUND}), so it cannot be compared here.",
+                    "pick among the models that have a per-image price at medium 1024x1024.")
     if answer == _cheapest_per_attempt():
-        return Result(False, f"{answer} is the cheapest per attempt, but at "
-                             f"{LESSON_MODEL_ACCEPTANCE:.0%} acceptance you pay for about "
-                             f"{1 / LESSON_MODEL_ACCEPTANCE:.0f} attempts per kept image. Divide each price by its "
-                             "acceptance rate.")
-    return Result(False, f"{answer} costs {pricing.usd(costs[answer])} per kept image; another model costs less.")
+        return Hint(f"{answer} is the cheapest per attempt, but not every attempt is kept.",
+                    f"at {LESSON_MODEL_ACCEPTANCE:.0%} acceptance you pay for about "
+                    f"{1 / LESSON_MODEL_ACCEPTANCE:.0f} attempts per kept image: divide each price by its "
+                    "acceptance rate.")
+    return Hint(f"{answer} costs {pricing.usd(costs[answer])} per kept image; another model costs less.",
+                "work out the cost per kept image of each listed model, not only this one.")

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any, Optional
 
 from .. import playground, registry
-from . import Result, exercise
+from . import Hint, Result, Verdict, exercise
 
 
 def logo_model(day: Optional[dt.date] = None) -> str:
@@ -22,6 +22,7 @@ def logo_model(day: Optional[dt.date] = None) -> str:
 
 
 def starting_settings() -> playground.Settings:
+    """The refused starting point: a transparent fox logo asked for as a jpeg at compression 80."""
     return playground.Settings(model=logo_model(), prompt="Draw a flat fox logo",
                                output_format="jpeg", background="transparent", compression=80)
 
@@ -33,15 +34,21 @@ def _fixed_texts() -> tuple[str, ...]:
 
 
 @exercise("06.transparent_logo", title="Settings the playground will send for a transparent logo",
-          wrong_answer=starting_settings(), giveaways=_fixed_texts)
-def transparent_logo(answer: Any) -> Result:
+          wrong_answer=starting_settings(), giveaways=_fixed_texts,
+          method=("Start from starting_settings() and change it with dataclasses.replace(...).",
+                  "Pick an output_format from the formats the lesson lists as keeping transparency.",
+                  "Leave compression out (None) unless the format you picked takes it; problems(...) must be empty."))
+def transparent_logo(answer: Any) -> Verdict:
+    """Grade an answer to 06.transparent_logo: a passing Result, or a Hint (first, then more specific)."""
     if not isinstance(answer, playground.Settings):
-        return Result(False, "answer should be a playground.Settings; start from starting_settings() and use "
-                             "dataclasses.replace(...) to change fields.")
+        return Hint("answer should be a playground.Settings.",
+                    "start from starting_settings() and use dataclasses.replace(...) to change fields.")
     if answer.background != "transparent":
-        return Result(False, "the logo needs background='transparent'; fix the format instead of dropping it.")
+        return Hint("the logo needs a transparent background.", "keep background='transparent'; fix the format instead.")
     found = playground.problems(answer)
     if found:
-        return Result(False, "the playground still refuses it: " + " ".join(found))
+        return Hint(f"the playground still refuses these settings ({len(found)} problem"
+                    f"{'' if len(found) == 1 else 's'}): which field can a transparent logo not keep as it is?",
+                    "the playground still refuses it: " + " ".join(found))
     return Result(True, f"{answer.output_format} keeps the alpha channel"
                         + (" and compression is left out." if answer.compression is None else "."))
