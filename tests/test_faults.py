@@ -982,3 +982,114 @@ def test_fault_the_async_client_has_the_same_pre_send_checks(live, monkeypatch):
     monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")
     asyncio.run(generate())
     assert live.sent == 1
+
+
+# --- 12. scrubbing never changes a request, and catches secrets in every form ------------------------
+
+KEY_SHAPED_PROMPT = "A chess sk-8board beside an org-chartroom and a proj_sketchbook"
+
+
+def test_fault_key_shaped_words_in_a_prompt_replay_exactly_and_a_different_prompt_does_not_match(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(client_module, "RECORDINGS_DIR", tmp_path)
+    monkeypatch.setattr(rec, "_OPEN_FOR_RECORDING", {})
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "simulator")
+    recorder = client_module.make_client("keywords", mode="record", quiet=True, max_retries=0)
+    recorder.images.generate(model=MINI, prompt=KEY_SHAPED_PROMPT, quality="low", size="1024x1024")
+    (tmp_path / "keywords.new.json").rename(tmp_path / "keywords.json")
+    stored = json.loads((tmp_path / "keywords.json").read_text())["interactions"][0]["request"]
+    assert stored["json"]["prompt"] == KEY_SHAPED_PROMPT  # the prompt is stored exactly as sent
+    replay = client_module.make_client("keywords", mode="replay", quiet=True, max_retries=0)
+    assert replay.images.generate(model=MINI, prompt=KEY_SHAPED_PROMPT, quality="low", size="1024x1024").data
+    with pytest.raises(rec.RecordingMismatch):
+        replay.images.generate(model=MINI, prompt=KEY_SHAPED_PROMPT.replace("sk-8board", "sk-9lives"),
+                               quality="low", size="1024x1024")
+    offline = client_module.make_client("keywords", mode="offline", quiet=True, max_retries=0)
+    answer = offline.images.with_raw_response.generate(model=MINI, prompt="sk-9lives " + KEY_SHAPED_PROMPT,
+                                                       quality="low", size="1024x1024")
+    assert transports.NOT_RECORDED_HEADER in answer.headers  # drawn by the simulator and labelled
+
+
+ESCAPED_KEY = "sk-proj-EscapedCanary0123456789abcdef"
+ESCAPED_ORG = "org-EscapedOrgCanary12345"
+GATEWAY_KEY = "gw_live_GatewayCanary7f3a9c"  # a gateway credential not shaped like sk-...
+
+
+def escaped_error_body(request) -> bytes:
+    """A 401 whose JSON escapes the key and the organization id, and echoes the caller's bearer value."""
+    bearer = request.headers.get("authorization", "").split(" ", 1)[-1]
+    key_escaped = ESCAPED_KEY.replace("-", "\\u002d")  # sk\u002dproj\u002d...: JSON for the same key
+    org_escaped = ESCAPED_ORG.replace("o", "\\u006f", 1)
+    quote = '\\"'
+    message = (f"Incorrect API key provided: {quote}{ESCAPED_KEY}{quote}. Key {key_escaped} "
+               f"of organization {org_escaped}; the gateway saw {bearer}.")
+    return ('{"error": {"message": "' + message + '", "type": "invalid_request_error", "param": null, '
+            '"code": "invalid_api_key"}}').encode()
+
+
+def test_fault_json_escaped_secrets_and_an_echoed_gateway_key_reach_no_message_and_no_recording(tmp_path):
+    api = Answer(lambda request: httpx2.Response(401, content=escaped_error_body(request),
+                                                 headers={"content-type": "application/json",
+                                                          "x-request-id": f"req_{ESCAPED_ORG}",
+                                                          "x-gateway-echo": GATEWAY_KEY}))
+    recording = rec.Recording(tmp_path / "escaped.json")
+    stack = transports.live_transport(budget.SpendingCap(1.0), record_to=recording, http=api)
+    client = openai.OpenAI(api_key=GATEWAY_KEY, base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=stack))
+    with pytest.raises(openai.AuthenticationError) as info:
+        client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024")
+    explained = io.StringIO()
+    with contextlib_redirect(explained):
+        triage.explain(info.value)
+    shown = (f"{info.value} {info.value.body} {info.value.response.headers} {bulk.describe_error(info.value)} "
+             f"{triage.diagnose(info.value)} {explained.getvalue()}")
+    written = (tmp_path / "escaped.json").read_text()
+    assert "invalid_api_key" in written and "[redacted]" in shown
+    for canary in (ESCAPED_KEY, ESCAPED_ORG, GATEWAY_KEY, "EscapedCanary", "EscapedOrgCanary", "GatewayCanary"):
+        assert canary not in shown and canary not in written, canary
+
+
+def contextlib_redirect(target):
+    from contextlib import redirect_stdout
+    return redirect_stdout(target)
+
+
+def test_fault_an_echoed_gateway_key_in_a_successful_answer_and_a_stream_is_not_recorded(tmp_path):
+    def echo(request):
+        bearer = request.headers["authorization"].split(" ", 1)[1]
+        if json.loads(request.content).get("stream"):
+            event = {"type": "image_generation.completed", "b64_json": "", "note": f"billed to {bearer}",
+                     "usage": OK_IMAGE["usage"]}
+            return httpx2.Response(200, content=f"event: x\ndata: {json.dumps(event)}\n\n".encode(),
+                                   headers={"content-type": "text/event-stream"})
+        return httpx2.Response(200, json={**OK_IMAGE, "gateway": {"billed_to": bearer}})
+
+    recording = rec.Recording(tmp_path / "gateway.json")
+    stack = transports.live_transport(budget.SpendingCap(1.0), record_to=recording, http=Answer(echo))
+    client = openai.OpenAI(api_key=GATEWAY_KEY, base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=stack))
+    answer = client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024")
+    events = list(client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024", stream=True))
+    seen = answer.model_dump_json() + "".join(e.model_dump_json() for e in events)
+    written = (tmp_path / "gateway.json").read_text()
+    assert "[redacted]" in written and "[redacted]" in seen
+    assert GATEWAY_KEY not in written and GATEWAY_KEY not in seen
+
+
+def test_fault_a_non_key_extra_query_value_is_not_recorded_and_still_replays(tmp_path):
+    recording = rec.Recording(tmp_path / "query.json")
+    api = Answer(lambda request: httpx2.Response(200, json=OK_IMAGE))
+    stack = transports.live_transport(budget.SpendingCap(1.0), record_to=recording, http=api)
+    client = openai.OpenAI(api_key="sk-test", base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=stack))
+    client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",
+                           extra_query={"gateway_token": "plainword42", "limit": "5"})
+    assert "gateway_token=plainword42" in str(api.requests[0].url)  # sent as given
+    stored = json.loads((tmp_path / "query.json").read_text())["interactions"][0]["request"]
+    assert stored["query"] == [["gateway_token", "[redacted]"], ["limit", "5"]]
+    assert "plainword42" not in (tmp_path / "query.json").read_text()
+    replay = openai.OpenAI(api_key="sk-test", base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(
+                               transport=transports.ReplayTransport(rec.Recording.load(tmp_path / "query.json"))))
+    assert replay.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",
+                                  extra_query={"gateway_token": "plainword42", "limit": "5"}).data
