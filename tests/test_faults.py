@@ -215,8 +215,8 @@ def test_fault_bulk_after_earlier_spending_stays_under_the_kernel_cap(live, monk
 
 # --- 3. unpriced requests and the stated bounds ----------------------------------------------------
 
-def responses_call(client, model="gpt-5.5"):
-    return client.responses.create(model=model, input="Draw a lighthouse", tools=[{"type": "image_generation"}])
+def responses_call(client, model="gpt-5.5", **kw):
+    return client.responses.create(model=model, input="Draw a lighthouse", tools=[{"type": "image_generation"}], **kw)
 
 
 def test_fault_responses_calls_are_priced_and_refused_once_the_cap_is_reached(live, monkeypatch):
@@ -239,14 +239,14 @@ def test_fault_allow_unpriced_sends_at_a_stated_bound_and_never_once_the_cap_is_
     client = live_client()
     # gpt-5 is served until 2026-12-11 but the registry has no price for it: sent at the stated bound.
     monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")
-    responses_call(client, model="gpt-5")
+    responses_call(client, model="gpt-5", max_tool_calls=1)  # one image call at most: a hard bound
     assert live.sent == 1
     cap = budget.kernel_cap()
     # The tool's image tokens are counted from usage; the unpriced mainline part stays at its bound.
     assert budget.UNPRICED_BOUND_USD < cap.spent_usd < budget.UNPRICED_BOUND_USD + 0.30
     cap.charge(cap.remaining_usd)  # the cap is now spent
     with pytest.raises(budget.BudgetExceeded, match="Unpriced requests stop too"):
-        responses_call(client, model="gpt-5")
+        responses_call(client, model="gpt-5", max_tool_calls=1)
     assert live.sent == 1
 
 
@@ -1093,3 +1093,257 @@ def test_fault_a_non_key_extra_query_value_is_not_recorded_and_still_replays(tmp
                                transport=transports.ReplayTransport(rec.Recording.load(tmp_path / "query.json"))))
     assert replay.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",
                                   extra_query={"gateway_token": "plainword42", "limit": "5"}).data
+
+
+# --- 13. the cap prices what can come back -----------------------------------------------------------
+
+TOOL = {"type": "image_generation", "model": MINI, "quality": "high", "size": "1024x1024"}
+
+
+class BillingAPI(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """The simulator in process, reshaped like a broken or generous upstream, billing what it made.
+
+    ``images_per_answer`` image calls in each Responses answer (tool usage summed, as the API does);
+    ``strip_tool_usage`` drops ``tool_usage`` from what the client sees (the SDK allows it);
+    ``usage_tokens`` replaces every reported token count (a broken proxy: 0, -10**7, "many");
+    ``background`` answers ``background=true`` creates as queued and the retrieve as completed.
+    ``billed_usd`` is priced from the true usage, before any reshaping.
+    """
+
+    def __init__(self, *, images_per_answer=1, strip_tool_usage=False, usage_tokens=None):
+        self.simulator = Simulator()
+        self.images, self.strip, self.usage_tokens = images_per_answer, strip_tool_usage, usage_tokens
+        self.billed_usd, self.posts, self.queued = 0.0, 0, {}
+        self._lock = threading.Lock()
+
+    def _bill(self, request, answer) -> None:
+        usd = 0.0
+        if answer.get("object") == "response":
+            cost = pricing.cost_of_response(answer)
+            usd = (cost.tool.total or 0.0) + (cost.mainline or 0.0)
+        elif answer.get("usage"):
+            model = json.loads(request.content).get("model") if request.headers.get(
+                "content-type", "").startswith("application/json") else MINI
+            usd = pricing.cost_of_usage(model, answer["usage"]).total
+        with self._lock:
+            self.billed_usd += usd
+
+    def _reshape(self, answer: dict) -> dict:
+        answer = json.loads(json.dumps(answer))
+        if answer.get("object") == "response" and self.images > 1:
+            call = next(i for i in answer["output"] if i["type"] == "image_generation_call")
+            answer["output"] = [dict(call, id=f"{call['id']}{k}") for k in range(self.images)] + answer["output"][1:]
+            image_gen = answer["tool_usage"]["image_gen"]
+            for name in ("input_tokens", "output_tokens", "total_tokens"):
+                image_gen[name] *= self.images
+            for details in ("input_tokens_details", "output_tokens_details"):
+                if isinstance(image_gen.get(details), dict):
+                    image_gen[details] = {k: v * self.images for k, v in image_gen[details].items()}
+        return answer
+
+    def _shown(self, answer: dict) -> dict:
+        shown = json.loads(json.dumps(answer))
+        if self.strip:
+            shown.pop("tool_usage", None)
+        if self.usage_tokens is not None:
+            for block in (shown.get("usage"), (shown.get("tool_usage") or {}).get("image_gen")):
+                if isinstance(block, dict):
+                    for name in ("input_tokens", "output_tokens", "total_tokens"):
+                        block[name] = self.usage_tokens
+                    block.pop("input_tokens_details", None)
+                    block.pop("output_tokens_details", None)
+        return shown
+
+    def handle_request(self, request):
+        request.read()
+        path = request.url.path
+        if request.method == "GET" and path.startswith("/v1/responses/"):
+            answer = self.queued.get(path.rsplit("/", 1)[1])
+            if answer is None:
+                return httpx2.Response(404, json={"error": {"message": "no such response", "type": "invalid_request_error"}})
+            return httpx2.Response(200, json=self._shown(answer))
+        sim = self.simulator.handle(request.method, path, dict(request.url.params.multi_items()),
+                                    dict(request.headers), request.content)
+        if sim.events is not None or not isinstance(sim.body, dict) or sim.status != 200:
+            return httpx2.Response(sim.status, json=sim.body, headers=dict(sim.headers))
+        with self._lock:
+            self.posts += request.method == "POST"
+        answer = self._reshape(sim.body)
+        self._bill(request, answer)
+        if answer.get("object") == "response" and json.loads(request.content).get("background"):
+            self.queued[answer["id"]] = answer
+            return httpx2.Response(200, json={**answer, "status": "queued", "output": [], "usage": None,
+                                              "tool_usage": None, "background": True})
+        return httpx2.Response(200, json=self._shown(answer))
+
+    async def handle_async_request(self, request):
+        await request.aread()
+        return self.handle_request(request)
+
+
+def billing_client(api, cap, *, asynchronous=False):
+    stack = transports.live_transport(cap, http=api)
+    if asynchronous:
+        return openai.AsyncOpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
+                                  http_client=openai.DefaultAsyncHttpx2Client(transport=stack))
+    return openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
+                         http_client=openai.DefaultHttpx2Client(transport=stack))
+
+
+def race(threads, call):
+    """Run ``call(i)`` in ``threads`` threads released together; Counter of "sent" / "refused"."""
+    barrier, outcomes, lock = threading.Barrier(threads), Counter(), threading.Lock()
+
+    def one(index):
+        barrier.wait()
+        try:
+            call(index)
+            outcome = "sent"
+        except budget.BudgetExceeded:
+            outcome = "refused"
+        with lock:
+            outcomes[outcome] += 1
+
+    workers = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return outcomes
+
+
+@pytest.mark.parametrize("max_tool_calls", [4, None])
+def test_fault_several_images_in_one_responses_answer_cannot_pass_the_cap(max_tool_calls):
+    api, cap = BillingAPI(images_per_answer=4), budget.SpendingCap(0.30)
+    client = billing_client(api, cap)
+    extra = {"max_tool_calls": max_tool_calls} if max_tool_calls else {}
+    race(6, lambda i: client.responses.create(model="gpt-5.5", input=f"Draw four kites {i}", tools=[TOOL],
+                                              max_output_tokens=200, **extra))
+    assert api.posts and api.billed_usd <= 0.30 and api.billed_usd <= cap.spent_usd + 1e-9
+
+
+def test_fault_an_answer_with_more_images_than_reserved_is_settled_at_its_own_count():
+    api, cap = BillingAPI(images_per_answer=6, strip_tool_usage=True), budget.SpendingCap(5.0)
+    client = billing_client(api, cap)
+    client.responses.create(model="gpt-5.5", input="Draw six kites", tools=[TOOL], max_tool_calls=2)
+    assert cap.spent_usd >= api.billed_usd > 0
+
+
+def test_fault_a_responses_answer_without_tool_usage_settles_at_its_bound():
+    api, cap = BillingAPI(strip_tool_usage=True), budget.SpendingCap(0.20)
+    client = billing_client(api, cap)
+    for index in range(40):
+        try:
+            client.responses.create(model="gpt-5.5", input=f"Draw a kite {index}", tools=[TOOL], max_tool_calls=1)
+        except budget.BudgetExceeded:
+            break
+    assert api.billed_usd <= cap.spent_usd <= 0.20 and api.posts < 40
+
+
+@pytest.mark.parametrize("tokens", [0, -10_000_000, "many", 1.5])
+def test_fault_implausible_usage_from_a_proxy_settles_at_the_bound_and_never_lowers_spending(tokens):
+    api, cap = BillingAPI(usage_tokens=tokens), budget.SpendingCap(0.30)
+    client = billing_client(api, cap)
+    sent = 0
+    for index in range(20):
+        try:
+            high_square(client, prompt=f"Draw a kite {index}")
+            client.responses.create(model="gpt-5.5", input=f"Draw a kite {index}", tools=[TOOL], max_tool_calls=1)
+            sent += 1
+        except (budget.BudgetExceeded, openai.APIError):
+            break
+    assert cap.spent_usd >= api.billed_usd > 0 and api.billed_usd <= 0.30 and cap.spent_usd <= 0.30
+
+
+def test_fault_a_settlement_below_zero_is_never_counted():
+    cap = budget.SpendingCap(1.0)
+    held = cap.reserve(budget.ExpectedCost(0.25, "one image"))
+    cap.settle(held, -320.0)
+    assert cap.spent_usd == pytest.approx(0.25) and cap.reserved_usd == 0.0
+    with pytest.raises(ValueError):
+        cap.charge(-36.0)
+
+
+def test_fault_background_creates_are_held_until_retrieved_and_a_second_retrieve_is_free():
+    api, cap = BillingAPI(), budget.SpendingCap(1.0)
+    client = billing_client(api, cap)
+    created, refused = [], 0
+    for index in range(10):
+        try:
+            created.append(client.responses.create(model="gpt-5.5", input=f"Draw a kite {index}", tools=[TOOL],
+                                                   background=True, max_tool_calls=1))
+        except budget.BudgetExceeded:
+            refused += 1
+    assert refused and api.billed_usd <= 1.0
+    assert cap.reserved_usd > 0 and cap.spent_usd == 0.0  # held while queued
+    for response in created:
+        assert response.status == "queued"
+        client.responses.retrieve(response.id)
+    settled = cap.spent_usd
+    assert cap.reserved_usd == pytest.approx(0.0) and api.billed_usd <= settled <= 1.0
+    for response in created:
+        client.responses.retrieve(response.id)  # already settled: free
+    assert cap.spent_usd == settled
+
+
+def test_fault_a_connect_timeout_releases_the_reservation():
+    for error in (httpx2.ConnectTimeout, httpx2.PoolTimeout):
+        def never_left(request, error=error):
+            raise error("no connection", request=request)
+
+        client, cap, _ = capped(never_left)
+        with pytest.raises(openai.APITimeoutError):
+            high_square(client)
+        assert cap.spent_usd == 0.0 and cap.reserved_usd == 0.0
+
+
+def test_fault_a_batch_over_an_unreadable_file_is_refused_even_when_unpriced_is_allowed(live, monkeypatch):
+    monkeypatch.setenv("COOKBOOK_BUDGET_USD", "1.00")
+    monkeypatch.setenv("COOKBOOK_ALLOW_UNPRICED", "1")
+    with pytest.raises(budget.BudgetExceeded, match="could not be read"):
+        live_client().batches.create(input_file_id="file-nobody-uploaded", endpoint="/v1/images/generations",
+                                     completion_window="24h")
+    assert live.posts["/v1/batches"] == 0
+
+
+def test_fault_responses_batch_lines_are_priced_at_their_own_worst_case():
+    body = {"model": "gpt-5.5", "input": "Draw a kite", "tools": [TOOL], "max_tool_calls": 1}
+    lines = [{"custom_id": f"r{i}", "method": "POST", "url": "/v1/responses", "body": body} for i in range(4)]
+    cost = budget.batch_file_cost("".join(json.dumps(line) + "\n" for line in lines).encode())
+    assert cost.fully_priced and cost.usd == pytest.approx(4 * budget.responses_cost(body).usd)
+
+
+@pytest.mark.parametrize("count", [0, -5000])
+def test_fault_a_zero_or_negative_output_token_fact_never_makes_the_cap_hold_nothing(monkeypatch, count):
+    from dataclasses import replace
+    record = registry.MODELS[MINI]
+    table = replace(record.output_tokens, tokens={k: count for k in record.output_tokens.tokens})
+    monkeypatch.setitem(registry.MODELS, MINI, replace(record, output_tokens=table, per_image_prices=None))
+    expected = budget.expected_cost({"method": "POST", "path": "/v1/images/generations",
+                                     "json": {"model": MINI, "prompt": "p", "quality": "high", "size": "1024x1024"}})
+    assert expected.usd is not None and expected.usd > 0.01
+    api, cap = BillingAPI(usage_tokens=count), budget.SpendingCap(0.10)
+    client = billing_client(api, cap)
+    race(12, lambda i: high_square(client, prompt=f"kite {i}"))
+    assert 0 < cap.spent_usd <= 0.10 and api.billed_usd <= 0.10
+
+
+def test_fault_threads_and_async_tasks_draw_on_one_ledger(monkeypatch):
+    monkeypatch.setattr(budget, "KERNEL_CAP", budget.SpendingCap(0.30))
+    api = BillingAPI()
+    sync_client = billing_client(api, budget.kernel_cap())
+    async_client = billing_client(api, budget.kernel_cap(), asynchronous=True)
+
+    async def tasks():
+        async def one(index):
+            try:
+                await async_client.images.generate(model=MINI, prompt=f"a{index}", quality="high", size="1024x1024")
+            except budget.BudgetExceeded:
+                pass
+        await asyncio.gather(*(one(i) for i in range(8)))
+
+    loop_thread = threading.Thread(target=lambda: asyncio.run(tasks()))
+    loop_thread.start()
+    race(8, lambda i: high_square(sync_client, prompt=f"s{i}"))
+    loop_thread.join()
+    assert api.billed_usd <= budget.kernel_cap().spent_usd <= 0.30 and budget.kernel_cap().reserved_usd == 0.0
