@@ -33,7 +33,7 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import budget, bulk, client as client_module, edits, files, pricing, registry, triage, writes
+from helpers import budget, bulk, client as client_module, edits, files, pricing, registry, triage, wire, writes
 from helpers.maintainer import rebuild
 from helpers.transports import recording as rec
 from helpers import transports
@@ -122,7 +122,28 @@ def test_fault_a_zero_budget_sends_nothing(live, monkeypatch):
 
 # --- 2. racing the cap -------------------------------------------------------------------------
 
+@contextmanager
+def on_a_day_mini_was_served():
+    """The registry's facts and today as of a day mini was the lessons' model (tests/conftest.py's
+    ``lessons_on_mini``), for the races scripts/fault_report.py runs outside pytest."""
+    saved_day, saved_today = registry.AS_OF, os.environ.get("COOKBOOK_TODAY")
+    registry.AS_OF, os.environ["COOKBOOK_TODAY"] = "2026-11-29", "2026-11-29"
+    try:
+        yield
+    finally:
+        registry.AS_OF = saved_day
+        if saved_today is None:
+            os.environ.pop("COOKBOOK_TODAY", None)
+        else:
+            os.environ["COOKBOOK_TODAY"] = saved_today
+
+
 def concurrent_overspend(threads: int = 8, limit_usd: float = 0.05, quality: str = "high") -> dict:
+    with on_a_day_mini_was_served():
+        return _concurrent_overspend(threads, limit_usd, quality)
+
+
+def _concurrent_overspend(threads: int, limit_usd: float, quality: str) -> dict:
     """Run ``threads`` live generations at once under ``limit_usd`` against the simulator server.
 
     Returns what was sent, refused and billed (from the server's usage) and the overspend in USD
@@ -1128,6 +1149,20 @@ class BillingAPI(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         with self._lock:
             self.billed_usd += usd
 
+    def _bill_batch(self, file_id: str) -> None:
+        """What the lines of a created Batch bill once run: each answered by a scratch simulator, at Batch rates."""
+        content = self.simulator.handle("GET", f"/v1/files/{file_id}/content", {}, {}, b"")
+        raw = content.body if isinstance(content.body, (bytes, str)) else None
+        lines = (raw.decode() if isinstance(raw, bytes) else raw or "").splitlines()
+        scratch, usd = Simulator(), 0.0
+        for line in map(json.loads, filter(str.strip, lines)):
+            answer = scratch.handle("POST", line["url"], {}, {"content-type": "application/json"},
+                                    json.dumps(line["body"]).encode())
+            if answer.status == 200 and isinstance(answer.body, dict) and answer.body.get("usage"):
+                usd += pricing.cost_of_usage(line["body"]["model"], answer.body["usage"], batch=True).total
+        with self._lock:
+            self.billed_usd += usd
+
     def _reshape(self, answer: dict) -> dict:
         answer = json.loads(json.dumps(answer))
         if answer.get("object") == "response" and self.images > 1:
@@ -1164,6 +1199,20 @@ class BillingAPI(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             return httpx2.Response(200, json=self._shown(answer))
         sim = self.simulator.handle(request.method, path, dict(request.url.params.multi_items()),
                                     dict(request.headers), request.content)
+        if sim.events is not None and sim.status == 200:
+            events = [dict(e) for e in sim.events]
+            for event in events:
+                data = event.get("data")
+                if isinstance(data, dict) and data.get("type") == "response.completed":
+                    self._bill(request, data["response"])
+                elif isinstance(data, dict) and data.get("usage"):
+                    self._bill(request, data)
+            with self._lock:
+                self.posts += 1
+            return httpx2.Response(200, content=b"".join(wire.encode_sse(events)),
+                                   headers={"content-type": "text/event-stream"})
+        if path.endswith("/batches") and request.method == "POST" and sim.status == 200:
+            self._bill_batch(json.loads(request.content)["input_file_id"])
         if sim.events is not None or not isinstance(sim.body, dict) or sim.status != 200:
             return httpx2.Response(sim.status, json=sim.body, headers=dict(sim.headers))
         with self._lock:
@@ -1347,3 +1396,128 @@ def test_fault_threads_and_async_tasks_draw_on_one_ledger(monkeypatch):
     race(8, lambda i: high_square(sync_client, prompt=f"s{i}"))
     loop_thread.join()
     assert api.billed_usd <= budget.kernel_cap().spent_usd <= 0.30 and budget.kernel_cap().reserved_usd == 0.0
+
+
+# --- 14. every route under 16 racing threads and 16 concurrent tasks (scripts/fault_report.py) ----------
+
+ROUTES = ("images", "edits", "responses", "responses stream", "responses background", "batch", "bulk")
+ROUTE_CAPS_USD = {"images": 0.05, "edits": 0.12, "responses": 0.30, "responses stream": 0.30,
+                  "responses background": 0.30, "batch": 0.05, "bulk": 0.05}
+
+
+def _route_call(route: str, client, index: int, run_dir: Path):
+    """One request (or one bulk run) of ``route``; a coroutine when ``client`` is async."""
+    square = dict(model=MINI, quality="high", size="1024x1024")
+    four = dict(model="gpt-5.5", tools=[TOOL], max_tool_calls=4, max_output_tokens=200)
+    if route == "images":
+        return client.images.generate(prompt=f"kite {index}", **square)
+    if route == "edits":
+        return client.images.edit(image=("in.png", png((64, 64)), "image/png"), prompt=f"hat {index}", **square)
+    if route == "responses":
+        return client.responses.create(input=f"four kites {index}", **four)
+    if route == "responses stream":
+        return client.responses.create(input=f"four kites {index}", stream=True,
+                                       **{**four, "tools": [{**TOOL, "partial_images": 1}]})
+    if route == "responses background":
+        return client.responses.create(input=f"four kites {index}", background=True, **four)
+    raise ValueError(route)
+
+
+def _batch_lines(index: int) -> bytes:
+    lines = [bulk.batch_line(f"j{index}-{k}", {"model": MINI, "prompt": f"kite {index} {k}", "quality": "high",
+                                               "size": "1024x1024", "n": 1}) for k in range(2)]
+    return "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+
+def route_overspend(route: str, *, workers: int = 16, asynchronous: bool = False, tmp: Path | None = None) -> dict:
+    with on_a_day_mini_was_served():
+        return _route_overspend(route, workers, asynchronous, tmp)
+
+
+def _route_overspend(route: str, workers: int, asynchronous: bool, tmp: Path | None) -> dict:
+    """Race ``workers`` threads (or asyncio tasks) through the live stack and the spending cap on ``route``
+    (one of ``ROUTES``) against the simulator in process (``BillingAPI``: Responses answers hold four
+    images each). Returns sent, refused, billed (USD, from the simulator's usage), counted (USD, the
+    ledger's spent + held) and the overspend (billed - cap, 0 when the cap held)."""
+    import tempfile
+    limit = ROUTE_CAPS_USD[route]
+    api, cap = BillingAPI(images_per_answer=4), budget.SpendingCap(limit)
+    outcomes: Counter = Counter()
+    saved_mode, saved_cap = os.environ.get("COOKBOOK_MODE"), budget.KERNEL_CAP
+    folder = Path(tmp or tempfile.mkdtemp())
+    os.environ["COOKBOOK_MODE"] = "live"  # bulk draws on the client's cap, as in a live kernel
+    budget.KERNEL_CAP = cap
+    try:
+        client = billing_client(api, cap, asynchronous=asynchronous)
+        sync_client = billing_client(api, cap)
+
+        def finish(answer):
+            if route == "responses stream":
+                for _ in answer:
+                    pass
+            if route == "responses background":
+                for _ in range(2):  # the second retrieve must be free
+                    sync_client.responses.retrieve(answer.id)
+
+        def blocking(index):
+            if route == "bulk":
+                jobs = [bulk.Job(f"b{index}-{k}", f"kite {index} {k}", quality="high") for k in range(2)]
+                report = bulk.run(jobs, client=sync_client, model=MINI, run_dir=folder / f"run{index}",
+                                  limits=bulk.Limits(1000, 10_000_000), progress=False, say=lambda m: None)
+                if report.stopped and "Not sent" in report.stopped and not report.count(bulk.SAVED):
+                    raise budget.BudgetExceeded(report.stopped)
+                return
+            if route == "batch":
+                uploaded = sync_client.files.create(file=(f"jobs{index}.jsonl", _batch_lines(index)), purpose="batch")
+                sync_client.batches.create(input_file_id=uploaded.id, endpoint="/v1/images/generations",
+                                           completion_window="24h")
+                return
+            finish(_route_call(route, sync_client, index, folder))
+
+        if not asynchronous or route in ("bulk", "batch"):
+            if asynchronous:  # bulk and the Batch upload are blocking helpers: each task runs one in a thread
+                async def tasks():
+                    async def one(index):
+                        try:
+                            await asyncio.to_thread(blocking, index)
+                            return "sent"
+                        except budget.BudgetExceeded:
+                            return "refused"
+                    return await asyncio.gather(*(one(i) for i in range(workers)))
+                outcomes.update(asyncio.run(tasks()))
+            else:
+                outcomes.update(race(workers, blocking))
+        else:
+            async def tasks():
+                async def one(index):
+                    try:
+                        answer = await _route_call(route, client, index, folder)
+                        if route == "responses stream":
+                            async for _ in answer:
+                                pass
+                        if route == "responses background":
+                            for _ in range(2):
+                                await client.responses.retrieve(answer.id)
+                        return "sent"
+                    except budget.BudgetExceeded:
+                        return "refused"
+                return await asyncio.gather(*(one(i) for i in range(workers)))
+            outcomes.update(asyncio.run(tasks()))
+    finally:
+        budget.KERNEL_CAP = saved_cap
+        if saved_mode is None:
+            os.environ.pop("COOKBOOK_MODE", None)
+        else:
+            os.environ["COOKBOOK_MODE"] = saved_mode
+    counted = cap.spent_usd + cap.reserved_usd
+    return {"route": route, "sent": outcomes["sent"], "refused": outcomes["refused"], "billed_usd": api.billed_usd,
+            "counted_usd": counted, "limit_usd": limit, "overspend_usd": max(0.0, api.billed_usd - limit),
+            "undercounted_usd": max(0.0, api.billed_usd - counted)}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["threads", "asyncio"])
+@pytest.mark.parametrize("route", ROUTES)
+def test_fault_no_route_spends_past_the_cap_under_sixteen_racing_workers(route, asynchronous, tmp_path):
+    result = route_overspend(route, asynchronous=asynchronous, tmp=tmp_path)
+    assert result["sent"] >= 1 and result["refused"] >= 1, result
+    assert result["overspend_usd"] == 0.0 and result["undercounted_usd"] <= 1e-9, result
