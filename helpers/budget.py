@@ -51,6 +51,10 @@ INPUT_IMAGE_TOKENS_BOUND = 4 * (85 + 170 * 8)
 # (xhigh, max, auto) takes the largest count of any quality.
 
 
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
 def _counts_at_1024(quality: Optional[str]) -> list[int]:
     counts = []
     for record in registry.MODELS.values():
@@ -61,7 +65,7 @@ def _counts_at_1024(quality: Optional[str]) -> list[int]:
         if record.per_image_prices is not None and rate:
             counts += [math.ceil(usd * 1_000_000 / rate) for (q, size), usd in record.per_image_prices.usd.items()
                        if size == "1024x1024" and quality in (None, q)]
-    return counts
+    return [c for c in counts if _positive(c)]  # a zero or negative count (a bad fold) bounds nothing
 
 
 def output_tokens_bound_per_megapixel(quality: str) -> int:
@@ -77,6 +81,12 @@ AUTO_SIZE_FOR_BOUND = (1536, 1024)
 MAINLINE_OUTPUT_TOKENS_ASSUMED = 4096
 # What COOKBOOK_ALLOW_UNPRICED lets one unpriced part of a request cost (an assumption: no price is known).
 UNPRICED_BOUND_USD = 0.50
+# Image generation calls one Responses answer may hold. ``max_tool_calls`` bounds them ([SDK]
+# openai/types/responses/response_create_params.py:127-133: "The maximum number of total calls to
+# built-in tools that can be processed in a response ... further attempts ... will be ignored").
+# A request without it has no documented bound: the cap then assumes this many (the most seen in one
+# answer, issue 20's probe: four), says so, and settles from the answer's count if it holds more.
+RESPONSES_IMAGE_CALLS_ASSUMED = 4
 
 
 class BudgetExceeded(RuntimeError):
@@ -97,6 +107,12 @@ class ExpectedCost:
     unpriced: tuple[str, ...] = ()
     # True when a part is priced from a stated bound (an undocumented count), not a documented figure.
     bounded: bool = False
+    # Why the request may not be sent at all, even with COOKBOOK_ALLOW_UNPRICED (None: it may).
+    refused: Optional[str] = None
+    # Responses: the image calls the reservation covers and the worst case of each (USD), so an
+    # answer holding more calls than reserved is settled at its own count.
+    image_calls: int = 0
+    per_image_call_usd: float = 0.0
 
     @property
     def fully_priced(self) -> bool:
@@ -164,19 +180,25 @@ def _image_output(model: str, params: dict, what: str, *, batch: bool) -> _Part:
     record = registry.MODELS.get(model)
     if record is None:
         return _Part(None, f"{what} with {model!r}, which the registry does not know")
-    est = pricing.estimate(model, quality, size, images=images, partial_images=partials, batch=batch)
+    try:
+        est = pricing.estimate(model, quality, size, images=images, partial_images=partials, batch=batch)
+    except (ValueError, TypeError, ArithmeticError) as error:  # a malformed fact in the registry
+        return _Part(None, f"{what} with {model!r}: its registry figures cannot be priced ({error})")
     detail = f"{what}: {images} x {model} {quality} {size}" + (f" + {partials} partial(s)" if partials else "")
-    if est.upper is not None and not est.tokens_reported:
-        return _Part(est.upper, detail + (f" ({est.assumption})" if est.assumption else ""))
+    upper = est.upper if _positive(est.upper) else None  # a zero or negative figure bounds nothing
+    if upper is not None and not est.tokens_reported:
+        return _Part(upper, detail + (f" ({est.assumption})" if est.assumption else ""))
     rates = pricing.token_rates(model, batch=batch)
-    if rates is None or rates.image_out is None:
-        return _Part(None, f"{detail}: image output price {registry.NOT_FOUND} in the registry")
+    if rates is None or not _positive(rates.image_out):
+        return _Part(None, f"{detail}: image output price {registry.NOT_FOUND} in the registry (or not positive)")
+    if not _counts_at_1024(None):
+        return _Part(None, f"{detail}: no positive output-token count in the registry to bound it by")
     per_megapixel = output_tokens_bound_per_megapixel(quality)
     tokens = images * (math.ceil(per_megapixel * _area_factor(size)) + partials * pricing.PARTIAL_IMAGE_TOKENS)
     bound = tokens * rates.image_out / pricing.PER_MILLION
-    if est.upper is not None and est.upper >= bound:
+    if upper is not None and upper >= bound:
         # A third party's count (or an estimate from one) above the registry-wide bound: the higher figure.
-        return _Part(est.upper, f"{detail} (output tokens not documented: {est.output_tokens:,} tokens, the "
+        return _Part(upper, f"{detail} (output tokens not documented: {est.output_tokens:,} tokens, the "
                                 f"registry's {est.tokens_source.tag} figure for the model, above its conservative "
                                 "bound)", bounded=True)
     return _Part(bound, f"{detail} (output tokens not documented: conservative bound of {tokens:,} tokens, the "
@@ -207,6 +229,15 @@ def _input(model: str, prompt_bytes: int, input_images: int, *, batch: bool, mai
     return _Part(text_usd + image_usd, what)
 
 
+def _sane(part: _Part, billable: bool) -> _Part:
+    """A part whose price is not a finite number >= 0 (> 0 for ``billable`` image output) is unpriced:
+    a folded fact of zero or negative tokens or rates must never make the cap hold nothing."""
+    usd = part.usd
+    if usd is None or (math.isfinite(usd) and (usd > 0 or (usd == 0 and not billable))):
+        return part
+    return _Part(None, f"{part.description}: the registry gives it no positive price ({usd!r}), so it is not priced")
+
+
 def _combine(parts: list[_Part], head: str) -> ExpectedCost:
     priced = [p for p in parts if p.usd is not None]
     unpriced = tuple(p.description for p in parts if p.usd is None)
@@ -218,44 +249,59 @@ def _combine(parts: list[_Part], head: str) -> ExpectedCost:
 def image_request_cost(model: str, params: dict, what: str, *, prompt: str = "", input_images: int = 0,
                        batch: bool = False) -> ExpectedCost:
     """Worst-case cost of one Images request: input (prompt, images, masks) plus output and partials."""
-    output = _image_output(model, params, what, batch=batch)
+    output = _sane(_image_output(model, params, what, batch=batch), billable=True)
     if model not in registry.MODELS:
         return ExpectedCost(None, output.description, (output.description,))
-    return _combine([output, _input(model, text_tokens_bound(prompt), input_images, batch=batch)], "")
+    return _combine([output, _sane(_input(model, text_tokens_bound(prompt), input_images, batch=batch), False)], "")
 
 
 def batch_file_cost(jsonl: bytes) -> ExpectedCost:
-    """Worst-case cost of a Batch input file: every line priced at the model's Batch rate.
+    """Worst-case cost of a Batch input file (USD): every image line at the model's Batch rate, every
+    /v1/responses line at its own worst case (``responses_cost``, Standard rates: never below Batch ones).
 
-    A line that is not JSON, or not an image generation, cannot be priced.
+    A line that is not JSON, or of another endpoint, cannot be priced (COOKBOOK_ALLOW_UNPRICED holds it
+    at ``UNPRICED_BOUND_USD``).
     """
-    total, unpriced, count = 0.0, [], 0
+    total, unpriced, image_lines, responses_lines = 0.0, [], 0, 0
     for number, raw in enumerate(jsonl.splitlines(), 1):
         if not raw.strip():
             continue
-        count += 1
         try:
             line = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
             unpriced.append(f"line {number}: not JSON")
             continue
         url = str(line.get("url", "")) if isinstance(line, dict) else ""
-        if not url.endswith(("/images/generations", "/images/edits")):
+        body = line.get("body") if isinstance(line, dict) and isinstance(line.get("body"), dict) else {}
+        if url.endswith("/responses"):
+            responses_lines += 1
+            cost = responses_cost(body)
+        elif url.endswith(("/images/generations", "/images/edits")):
+            image_lines += 1
+            edit = url.endswith("/images/edits")
+            cost = image_request_cost(str(body.get("model", "")), body, "batch edit line" if edit else "batch line",
+                                      prompt=str(body.get("prompt", "")),
+                                      input_images=_json_images(body) if edit else 0, batch=True)
+        else:
             unpriced.append(f"line {number}: {line.get('url') if isinstance(line, dict) else line!r}")
             continue
-        body = line.get("body") if isinstance(line.get("body"), dict) else {}
-        edit = url.endswith("/images/edits")
-        cost = image_request_cost(str(body.get("model", "")), body, "batch edit line" if edit else "batch line",
-                                  prompt=str(body.get("prompt", "")), input_images=_json_images(body) if edit else 0,
-                                  batch=True)
-        if not cost.fully_priced:
-            unpriced.append(f"{line.get('custom_id')}: {cost.unpriced[0] if cost.unpriced else cost.description}")
-        else:
-            total += cost.usd
+        total += cost.usd or 0.0
+        custom_id = line.get("custom_id")
+        unpriced += [f"{custom_id}: {part}" for part in cost.unpriced]
     if unpriced:
-        return ExpectedCost(total or None, f"Batch input file with {len(unpriced)} unpriced line(s): {unpriced[0]}",
+        return ExpectedCost(total or None, f"Batch input file with {len(unpriced)} unpriced part(s): {unpriced[0]}",
                             tuple(unpriced))
-    return ExpectedCost(total, f"Batch input file: {count} image line(s) at Batch rates, input included")
+    described = [f"{image_lines} image line(s) at Batch rates"] * bool(image_lines) + [
+        f"{responses_lines} Responses line(s) at their own worst case"] * bool(responses_lines)
+    return ExpectedCost(total, f"Batch input file: {', '.join(described) or 'no lines'}, input included")
+
+
+def unreadable_batch_file(file_id: str) -> ExpectedCost:
+    """A Batch whose input file the cap could not read: refused, even with COOKBOOK_ALLOW_UNPRICED (the
+    file may hold any number of lines, so no per-part bound can hold it)."""
+    reason = (f"batch input file {file_id!r} could not be read, so its lines cannot be priced; a Batch is "
+              "only sent once every line is counted")
+    return ExpectedCost(None, f"batch over input file {file_id!r}", (reason,), refused=reason)
 
 
 def batch_models(jsonl: bytes) -> list[str]:
@@ -326,30 +372,53 @@ def responses_data_urls(body: dict) -> list[bytes]:
     return found
 
 
+def responses_image_calls(body: dict) -> tuple[int, str]:
+    """How many image generation calls one answer to ``body`` may hold, and why: ``max_tool_calls`` when
+    the request sets it (a hard bound), else ``RESPONSES_IMAGE_CALLS_ASSUMED`` (an assumption, said so)."""
+    limit = body.get("max_tool_calls")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
+        return limit, f"at most {limit} image call(s) (max_tool_calls)"
+    return RESPONSES_IMAGE_CALLS_ASSUMED, (f"assumed {RESPONSES_IMAGE_CALLS_ASSUMED} image calls, as the request sets no "
+                                           "max_tool_calls (set it for a hard bound)")
+
+
 def responses_cost(body: dict) -> ExpectedCost:
-    """Worst-case cost of a Responses call: the image tool with its image model, the mainline model with its own."""
+    """Worst-case cost of a Responses call (USD): every image the answer may hold (``responses_image_calls``)
+    with the tool's image model, each reading the prompt and input images again, plus the mainline model's
+    input and output tokens at its own rates. The same for a Batch line to /v1/responses (Standard rates)."""
     prompt, images = responses_prompt(body)
     tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type") == "image_generation"]
+    calls, calls_note = responses_image_calls(body) if tools else (0, "")
     parts: list[_Part] = []
-    for tool in tools:
+    per_call = 0.0
+    for tool in tools[:1] if calls else []:  # every call runs the first image tool's settings, at worst
         model = tool.get("model") or registry.IMAGE_TOOL_DEFAULT_MODEL
         params = {**tool, "stream": str(body.get("stream", False)).lower()}
-        parts.append(_image_output(model, params, "Responses image tool", batch=False))
+        output = _sane(_image_output(model, params, "Responses image tool", batch=False), billable=True)
         mask = 1 if tool.get("input_image_mask") else 0
-        parts.append(_input(model, text_tokens_bound(prompt), images + mask, batch=False))
+        inputs = _sane(_input(model, text_tokens_bound(prompt), images + mask, batch=False), billable=False)
+        for part in (output, inputs):
+            if part.usd is None:
+                parts.append(part)
+        if output.usd is not None and inputs.usd is not None:
+            per_call = output.usd + inputs.usd
+            parts.append(_Part(calls * per_call, f"{calls_note}, each: {output.description}; {inputs.description}",
+                               bounded=output.bounded))
     mainline = str(body.get("model", ""))
     record = registry.MODELS.get(mainline)
     rates = record.token_prices if record else None
     out_tokens = _int(body.get("max_output_tokens"), 0) or MAINLINE_OUTPUT_TOKENS_ASSUMED
     out_note = ("max_output_tokens" if body.get("max_output_tokens") else
                 f"assumed {MAINLINE_OUTPUT_TOKENS_ASSUMED:,} output tokens (set max_output_tokens for a hard bound)")
-    if rates is None or rates.text_in is None or rates.text_out is None:
+    if rates is None or not _positive(rates.text_in) or not _positive(rates.text_out):
         parts.append(_Part(None, f"mainline model {mainline!r} tokens: price {registry.NOT_FOUND} in the registry"))
     else:
         inputs = _input(mainline, text_tokens_bound(prompt), images, batch=False, mainline=True)
         parts.append(_Part((inputs.usd or 0.0) + out_tokens * rates.text_out / pricing.PER_MILLION,
                            f"mainline {mainline}: {inputs.description}; {out_tokens:,} output tokens ({out_note})"))
-    return _combine(parts, "")
+    combined = _combine(parts, "")
+    return ExpectedCost(combined.usd, combined.description, combined.unpriced, combined.bounded,
+                        image_calls=calls, per_image_call_usd=per_call)
 
 
 def expected_cost(request: dict) -> ExpectedCost:
@@ -395,25 +464,74 @@ def _usage_cost(model: str, usage: Any) -> Optional[float]:
     return pricing.cost_of_usage(model, uncached).total
 
 
-def actual_cost(request: dict, body: Any) -> Optional[float]:
-    """Cost of what a JSON answer's usage reports, for the parts the registry prices (USD).
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
-    None when no part can be priced. A part without a price (e.g. an unpriced mainline model) is
-    left out: its reservation's stated bound stays counted instead (``SpendingCap.settle``).
+
+def plausible_usage(usage: Any, *, output_required: bool) -> bool:
+    """True if a usage block (dict) holds token counts the API could bill: whole numbers >= 0, its nested
+    details too, and ``output_tokens`` > 0 when ``output_required`` (an answer that holds images)."""
+    if not isinstance(usage, dict):
+        return False
+    for name in ("input_tokens", "output_tokens"):
+        if name in usage and not _count(usage[name]):
+            return False
+    if "input_tokens" not in usage or "output_tokens" not in usage:
+        return False
+    if output_required and usage["output_tokens"] <= 0:
+        return False
+    for details in ("input_tokens_details", "output_tokens_details", "cached_tokens_details"):
+        block = usage.get(details)
+        if block is not None and not (isinstance(block, dict) and all(_count(v) for v in block.values()
+                                                                      if not isinstance(v, (dict, list)))):
+            return False
+    return True
+
+
+def answer_image_calls(body: Any) -> int:
+    """The ``image_generation_call`` items of a Responses answer (each may have made and billed an image)."""
+    output = body.get("output") if isinstance(body, dict) else None
+    return sum(1 for item in output or [] if isinstance(item, dict) and item.get("type") == "image_generation_call")
+
+
+def actual_cost(request: dict, body: Any) -> Optional[float]:
+    """Cost of what a JSON answer's usage reports, for the parts the registry prices (USD, >= 0).
+
+    None when no part can be priced or the usage is missing or implausible (``plausible_usage``: a
+    Responses answer holding image calls but no ``tool_usage.image_gen``, an image answer without
+    ``usage``, zero, negative or non-numeric tokens): the reservation's bound is then counted instead
+    (``SpendingCap.settle``). A part without a price (e.g. an unpriced mainline model) is left out:
+    its reservation's stated bound stays counted instead.
     """
     if not isinstance(body, dict):
         return None
     if body.get("object") == "response":
-        image_gen = (body.get("tool_usage") or {}).get("image_gen")
-        tool = _usage_cost(pricing.tool_model_of(request.get("json", {})), image_gen) if image_gen else 0.0
+        image_gen = (body.get("tool_usage") or {}).get("image_gen") if isinstance(body.get("tool_usage"), dict) \
+            else None
+        if answer_image_calls(body) or image_gen is not None:
+            if not plausible_usage(image_gen, output_required=True):
+                return None
+            tool = _usage_cost(pricing.tool_model_of(request.get("json", {})), image_gen)
+        else:
+            tool = 0.0
+        if not plausible_usage(body.get("usage"), output_required=False) or not body["usage"]["input_tokens"]:
+            return None
         mainline = pricing.cost_of_response(body).mainline
         known = [c for c in (tool, mainline) if c is not None]
-        return sum(known) if known else None
+        return max(sum(known), 0.0) if known else None
     usage = body.get("usage")
     model = request.get("json", request.get("form", {})).get("model")
-    if usage is None or model not in registry.MODELS:
+    if model not in registry.MODELS or not plausible_usage(usage, output_required=True):
         return None
-    return _usage_cost(model, usage)
+    cost = _usage_cost(model, usage)
+    return None if cost is None or not math.isfinite(cost) else max(cost, 0.0)
+
+
+def settle_bound(expected: ExpectedCost, reservation: "Reservation", body: Any) -> float:
+    """What an answer without plausible usage is counted at (USD): its reservation, plus the worst case of
+    each image call it holds beyond the ones reserved (a Responses request without max_tool_calls)."""
+    extra = max(answer_image_calls(body) - expected.image_calls, 0)
+    return reservation.usd + extra * (expected.per_image_call_usd or UNPRICED_BOUND_USD)
 
 
 # --- the cap -----------------------------------------------------------------------------------
@@ -441,6 +559,9 @@ class SpendingCap:
     spent_usd: float = 0.0
     reserved_usd: float = 0.0
     batch_files: dict = field(default_factory=dict, repr=False)  # uploaded Batch file id -> its JSONL bytes
+    # Background Responses created but not finished: response id -> (its Reservation, its ExpectedCost).
+    # Their holds stay in ``reserved_usd`` until the finished response is retrieved.
+    background: dict = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
@@ -455,6 +576,10 @@ class SpendingCap:
     def reserve(self, expected: ExpectedCost) -> Reservation:
         """Hold ``expected``'s worst case, or raise BudgetExceeded (then nothing may be sent)."""
         counted = expected.usd or 0.0
+        if expected.refused:
+            raise BudgetExceeded(f"Not sent: {expected.refused}. COOKBOOK_ALLOW_UNPRICED does not change this.")
+        if not math.isfinite(counted) or counted < 0:
+            raise BudgetExceeded(f"Not sent: {expected.description} has no usable worst case ({counted!r}).")
         with self._lock:
             if expected.unpriced:
                 if not self.allow_unpriced:
@@ -473,12 +598,16 @@ class SpendingCap:
             self.reserved_usd += amount
             return Reservation(amount, counted, expected.description)
 
-    def settle(self, reservation: Reservation, actual: Optional[float]) -> None:
-        """The request was answered: replace the hold by ``actual`` (USD from usage), or keep it when unknown."""
+    def settle(self, reservation: Reservation, actual: Optional[float], bound: Optional[float] = None) -> None:
+        """The request was answered: replace the hold by ``actual`` (USD from usage, >= 0), or, when that is
+        unknown (None, or not a finite number >= 0: a broken proxy's usage never lowers spending), by
+        ``bound`` (USD, default the hold itself; ``settle_bound`` for an answer holding more than reserved)."""
+        if actual is not None and not (isinstance(actual, (int, float)) and math.isfinite(actual) and actual >= 0):
+            actual = None
         with self._lock:
             self.reserved_usd = max(self.reserved_usd - reservation.usd, 0.0)
             if actual is None:
-                self.spent_usd += reservation.usd
+                self.spent_usd += max(reservation.usd, bound or 0.0)
             else:
                 # An unpriced part cannot be read from usage, so its bound stays counted.
                 self.spent_usd += actual + (reservation.usd - reservation.counted_usd)
@@ -497,9 +626,21 @@ class SpendingCap:
         self.release(self.reserve(expected))
 
     def charge(self, usd: float) -> None:
-        """Count ``usd`` as spent (a cost known outside a reservation)."""
+        """Count ``usd`` (USD, a finite number >= 0; anything else raises ValueError) as spent."""
+        if not (isinstance(usd, (int, float)) and math.isfinite(usd) and usd >= 0):
+            raise ValueError(f"a charge must be a finite number of US dollars >= 0, not {usd!r}")
         with self._lock:
             self.spent_usd += usd
+
+    def hold_background(self, response_id: str, reservation: Reservation, expected: ExpectedCost) -> None:
+        """A background Responses create was accepted: keep its hold until the finished response is read."""
+        with self._lock:
+            self.background[response_id] = (reservation, expected)
+
+    def take_background(self, response_id: Any) -> Optional[tuple[Reservation, ExpectedCost]]:
+        """The hold of an unfinished background response (removed: it is settled once), or None."""
+        with self._lock:
+            return self.background.pop(response_id, None) if isinstance(response_id, str) else None
 
     @property
     def remaining_usd(self) -> float:

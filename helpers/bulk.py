@@ -39,7 +39,8 @@ from tqdm.auto import tqdm
 
 from . import budget, pricing, registry
 from .client import current_mode
-from .writes import FolderLock, LockHeld, atomic_write_bytes, scrub_text, sweep_temporaries
+from .secrets import scrub_text
+from .writes import FolderLock, LockHeld, atomic_write_bytes, sweep_temporaries
 from .wrapping import wrap
 
 WINDOW_S = 60.0

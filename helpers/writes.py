@@ -2,8 +2,7 @@
 
 Images, manifests, recordings and notebooks are all written here: the bytes go to a temporary
 file beside the target, are flushed to disk, and then replace the target in one rename.
-
-``scrub`` removes keys, organization and project ids from anything about to be written or shown.
+Secrets are removed before anything reaches here: ``helpers.secrets`` says what is scrubbed where.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -171,40 +170,3 @@ def replace_folder(source: Path, target: Path) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """``atomic_write_bytes`` for UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-# --- secrets -------------------------------------------------------------------------------------
-# API keys (sk-..., sk-proj-..., sk-svcacct-...), organization ids (org-...) and project ids (proj_...).
-# The look-behind lets "req_org-..." match but not "task-..." (a prompt must survive unchanged).
-# Scrubbed from every response body, error message, header, URL and query string before anything is
-# written to a file or handed to the SDK in live mode.
-SECRET_PATTERNS = (
-    (re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{6,}"), "[redacted]"),
-    (re.compile(r"(?<![A-Za-z0-9])org-[A-Za-z0-9]{6,}"), "[redacted]"),
-    (re.compile(r"(?<![A-Za-z0-9])proj_[A-Za-z0-9]{6,}"), "[redacted]"),
-)
-
-
-def scrub_text(text: str) -> str:
-    """``text`` with every key, organization id and project id replaced by a placeholder."""
-    for pattern, placeholder in SECRET_PATTERNS:
-        text = pattern.sub(placeholder, text)
-    return text
-
-
-def scrub_bytes(data: bytes) -> bytes:
-    """``scrub_text`` on bytes; the secrets are ASCII, so any encoding around them is left as it was."""
-    for pattern, placeholder in SECRET_PATTERNS:
-        data = re.sub(pattern.pattern.encode(), placeholder.encode(), data)
-    return data
-
-
-def scrub(value: Any) -> Any:
-    """A copy of a JSON-like value with ``scrub_text`` applied to every string (keys included)."""
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, dict):
-        return {scrub(k): scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    return value

@@ -33,7 +33,7 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import budget, bulk, client as client_module, edits, files, pricing, registry, triage, writes
+from helpers import budget, bulk, client as client_module, edits, files, pricing, registry, triage, wire, writes
 from helpers.maintainer import rebuild
 from helpers.transports import recording as rec
 from helpers import transports
@@ -122,7 +122,28 @@ def test_fault_a_zero_budget_sends_nothing(live, monkeypatch):
 
 # --- 2. racing the cap -------------------------------------------------------------------------
 
+@contextmanager
+def on_a_day_mini_was_served():
+    """The registry's facts and today as of a day mini was the lessons' model (tests/conftest.py's
+    ``lessons_on_mini``), for the races scripts/fault_report.py runs outside pytest."""
+    saved_day, saved_today = registry.AS_OF, os.environ.get("COOKBOOK_TODAY")
+    registry.AS_OF, os.environ["COOKBOOK_TODAY"] = "2026-11-29", "2026-11-29"
+    try:
+        yield
+    finally:
+        registry.AS_OF = saved_day
+        if saved_today is None:
+            os.environ.pop("COOKBOOK_TODAY", None)
+        else:
+            os.environ["COOKBOOK_TODAY"] = saved_today
+
+
 def concurrent_overspend(threads: int = 8, limit_usd: float = 0.05, quality: str = "high") -> dict:
+    with on_a_day_mini_was_served():
+        return _concurrent_overspend(threads, limit_usd, quality)
+
+
+def _concurrent_overspend(threads: int, limit_usd: float, quality: str) -> dict:
     """Run ``threads`` live generations at once under ``limit_usd`` against the simulator server.
 
     Returns what was sent, refused and billed (from the server's usage) and the overspend in USD
@@ -215,8 +236,8 @@ def test_fault_bulk_after_earlier_spending_stays_under_the_kernel_cap(live, monk
 
 # --- 3. unpriced requests and the stated bounds ----------------------------------------------------
 
-def responses_call(client, model="gpt-5.5"):
-    return client.responses.create(model=model, input="Draw a lighthouse", tools=[{"type": "image_generation"}])
+def responses_call(client, model="gpt-5.5", **kw):
+    return client.responses.create(model=model, input="Draw a lighthouse", tools=[{"type": "image_generation"}], **kw)
 
 
 def test_fault_responses_calls_are_priced_and_refused_once_the_cap_is_reached(live, monkeypatch):
@@ -239,14 +260,14 @@ def test_fault_allow_unpriced_sends_at_a_stated_bound_and_never_once_the_cap_is_
     client = live_client()
     # gpt-5 is served until 2026-12-11 but the registry has no price for it: sent at the stated bound.
     monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")
-    responses_call(client, model="gpt-5")
+    responses_call(client, model="gpt-5", max_tool_calls=1)  # one image call at most: a hard bound
     assert live.sent == 1
     cap = budget.kernel_cap()
     # The tool's image tokens are counted from usage; the unpriced mainline part stays at its bound.
     assert budget.UNPRICED_BOUND_USD < cap.spent_usd < budget.UNPRICED_BOUND_USD + 0.30
     cap.charge(cap.remaining_usd)  # the cap is now spent
     with pytest.raises(budget.BudgetExceeded, match="Unpriced requests stop too"):
-        responses_call(client, model="gpt-5")
+        responses_call(client, model="gpt-5", max_tool_calls=1)
     assert live.sent == 1
 
 
@@ -982,3 +1003,545 @@ def test_fault_the_async_client_has_the_same_pre_send_checks(live, monkeypatch):
     monkeypatch.setenv("COOKBOOK_TODAY", "2026-11-29")
     asyncio.run(generate())
     assert live.sent == 1
+
+
+# --- 12. scrubbing never changes a request, and catches secrets in every form ------------------------
+
+KEY_SHAPED_PROMPT = "A chess sk-8board beside an org-chartroom and a proj_sketchbook"
+
+
+def test_fault_key_shaped_words_in_a_prompt_replay_exactly_and_a_different_prompt_does_not_match(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(client_module, "RECORDINGS_DIR", tmp_path)
+    monkeypatch.setattr(rec, "_OPEN_FOR_RECORDING", {})
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "simulator")
+    recorder = client_module.make_client("keywords", mode="record", quiet=True, max_retries=0)
+    recorder.images.generate(model=MINI, prompt=KEY_SHAPED_PROMPT, quality="low", size="1024x1024")
+    (tmp_path / "keywords.new.json").rename(tmp_path / "keywords.json")
+    stored = json.loads((tmp_path / "keywords.json").read_text())["interactions"][0]["request"]
+    assert stored["json"]["prompt"] == KEY_SHAPED_PROMPT  # the prompt is stored exactly as sent
+    replay = client_module.make_client("keywords", mode="replay", quiet=True, max_retries=0)
+    assert replay.images.generate(model=MINI, prompt=KEY_SHAPED_PROMPT, quality="low", size="1024x1024").data
+    with pytest.raises(rec.RecordingMismatch):
+        replay.images.generate(model=MINI, prompt=KEY_SHAPED_PROMPT.replace("sk-8board", "sk-9lives"),
+                               quality="low", size="1024x1024")
+    offline = client_module.make_client("keywords", mode="offline", quiet=True, max_retries=0)
+    answer = offline.images.with_raw_response.generate(model=MINI, prompt="sk-9lives " + KEY_SHAPED_PROMPT,
+                                                       quality="low", size="1024x1024")
+    assert transports.NOT_RECORDED_HEADER in answer.headers  # drawn by the simulator and labelled
+
+
+ESCAPED_KEY = "sk-proj-EscapedCanary0123456789abcdef"
+ESCAPED_ORG = "org-EscapedOrgCanary12345"
+GATEWAY_KEY = "gw_live_GatewayCanary7f3a9c"  # a gateway credential not shaped like sk-...
+
+
+def escaped_error_body(request) -> bytes:
+    """A 401 whose JSON escapes the key and the organization id, and echoes the caller's bearer value."""
+    bearer = request.headers.get("authorization", "").split(" ", 1)[-1]
+    key_escaped = ESCAPED_KEY.replace("-", "\\u002d")  # sk\u002dproj\u002d...: JSON for the same key
+    org_escaped = ESCAPED_ORG.replace("o", "\\u006f", 1)
+    quote = '\\"'
+    message = (f"Incorrect API key provided: {quote}{ESCAPED_KEY}{quote}. Key {key_escaped} "
+               f"of organization {org_escaped}; the gateway saw {bearer}.")
+    return ('{"error": {"message": "' + message + '", "type": "invalid_request_error", "param": null, '
+            '"code": "invalid_api_key"}}').encode()
+
+
+def test_fault_json_escaped_secrets_and_an_echoed_gateway_key_reach_no_message_and_no_recording(tmp_path):
+    api = Answer(lambda request: httpx2.Response(401, content=escaped_error_body(request),
+                                                 headers={"content-type": "application/json",
+                                                          "x-request-id": f"req_{ESCAPED_ORG}",
+                                                          "x-gateway-echo": GATEWAY_KEY}))
+    recording = rec.Recording(tmp_path / "escaped.json")
+    stack = transports.live_transport(budget.SpendingCap(1.0), record_to=recording, http=api)
+    client = openai.OpenAI(api_key=GATEWAY_KEY, base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=stack))
+    with pytest.raises(openai.AuthenticationError) as info:
+        client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024")
+    explained = io.StringIO()
+    with contextlib_redirect(explained):
+        triage.explain(info.value)
+    shown = (f"{info.value} {info.value.body} {info.value.response.headers} {bulk.describe_error(info.value)} "
+             f"{triage.diagnose(info.value)} {explained.getvalue()}")
+    written = (tmp_path / "escaped.json").read_text()
+    assert "invalid_api_key" in written and "[redacted]" in shown
+    for canary in (ESCAPED_KEY, ESCAPED_ORG, GATEWAY_KEY, "EscapedCanary", "EscapedOrgCanary", "GatewayCanary"):
+        assert canary not in shown and canary not in written, canary
+
+
+def contextlib_redirect(target):
+    from contextlib import redirect_stdout
+    return redirect_stdout(target)
+
+
+def test_fault_an_echoed_gateway_key_in_a_successful_answer_and_a_stream_is_not_recorded(tmp_path):
+    def echo(request):
+        bearer = request.headers["authorization"].split(" ", 1)[1]
+        if json.loads(request.content).get("stream"):
+            event = {"type": "image_generation.completed", "b64_json": "", "note": f"billed to {bearer}",
+                     "usage": OK_IMAGE["usage"]}
+            return httpx2.Response(200, content=f"event: x\ndata: {json.dumps(event)}\n\n".encode(),
+                                   headers={"content-type": "text/event-stream"})
+        return httpx2.Response(200, json={**OK_IMAGE, "gateway": {"billed_to": bearer}})
+
+    recording = rec.Recording(tmp_path / "gateway.json")
+    stack = transports.live_transport(budget.SpendingCap(1.0), record_to=recording, http=Answer(echo))
+    client = openai.OpenAI(api_key=GATEWAY_KEY, base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=stack))
+    answer = client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024")
+    events = list(client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024", stream=True))
+    seen = answer.model_dump_json() + "".join(e.model_dump_json() for e in events)
+    written = (tmp_path / "gateway.json").read_text()
+    assert "[redacted]" in written and "[redacted]" in seen
+    assert GATEWAY_KEY not in written and GATEWAY_KEY not in seen
+
+
+def test_fault_a_non_key_extra_query_value_is_not_recorded_and_still_replays(tmp_path):
+    recording = rec.Recording(tmp_path / "query.json")
+    api = Answer(lambda request: httpx2.Response(200, json=OK_IMAGE))
+    stack = transports.live_transport(budget.SpendingCap(1.0), record_to=recording, http=api)
+    client = openai.OpenAI(api_key="sk-test", base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(transport=stack))
+    client.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",
+                           extra_query={"gateway_token": "plainword42", "limit": "5"})
+    assert "gateway_token=plainword42" in str(api.requests[0].url)  # sent as given
+    stored = json.loads((tmp_path / "query.json").read_text())["interactions"][0]["request"]
+    assert stored["query"] == [["gateway_token", "[redacted]"], ["limit", "5"]]
+    assert "plainword42" not in (tmp_path / "query.json").read_text()
+    replay = openai.OpenAI(api_key="sk-test", base_url="https://gateway.example/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(
+                               transport=transports.ReplayTransport(rec.Recording.load(tmp_path / "query.json"))))
+    assert replay.images.generate(model=MINI, prompt="p", quality="low", size="1024x1024",
+                                  extra_query={"gateway_token": "plainword42", "limit": "5"}).data
+
+
+# --- 13. the cap prices what can come back -----------------------------------------------------------
+
+TOOL = {"type": "image_generation", "model": MINI, "quality": "high", "size": "1024x1024"}
+
+
+class BillingAPI(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """The simulator in process, reshaped like a broken or generous upstream, billing what it made.
+
+    ``images_per_answer`` image calls in each Responses answer (tool usage summed, as the API does);
+    ``strip_tool_usage`` drops ``tool_usage`` from what the client sees (the SDK allows it);
+    ``usage_tokens`` replaces every reported token count (a broken proxy: 0, -10**7, "many");
+    ``background`` answers ``background=true`` creates as queued and the retrieve as completed.
+    ``billed_usd`` is priced from the true usage, before any reshaping.
+    """
+
+    def __init__(self, *, images_per_answer=1, strip_tool_usage=False, usage_tokens=None):
+        self.simulator = Simulator()
+        self.images, self.strip, self.usage_tokens = images_per_answer, strip_tool_usage, usage_tokens
+        self.billed_usd, self.posts, self.queued = 0.0, 0, {}
+        self._lock = threading.Lock()
+
+    def _bill(self, request, answer) -> None:
+        usd = 0.0
+        if answer.get("object") == "response":
+            cost = pricing.cost_of_response(answer)
+            usd = (cost.tool.total or 0.0) + (cost.mainline or 0.0)
+        elif answer.get("usage"):
+            model = json.loads(request.content).get("model") if request.headers.get(
+                "content-type", "").startswith("application/json") else MINI
+            usd = pricing.cost_of_usage(model, answer["usage"]).total
+        with self._lock:
+            self.billed_usd += usd
+
+    def _bill_batch(self, file_id: str) -> None:
+        """What the lines of a created Batch bill once run: each answered by a scratch simulator, at Batch rates."""
+        content = self.simulator.handle("GET", f"/v1/files/{file_id}/content", {}, {}, b"")
+        lines = content.body.get("$jsonl", []) if isinstance(content.body, dict) else []  # the stored JSONL form
+        scratch, usd = Simulator(), 0.0
+        for line in lines:
+            answer = scratch.handle("POST", line["url"], {}, {"content-type": "application/json"},
+                                    json.dumps(line["body"]).encode())
+            if answer.status == 200 and isinstance(answer.body, dict) and answer.body.get("usage"):
+                usd += pricing.cost_of_usage(line["body"]["model"], answer.body["usage"], batch=True).total
+        with self._lock:
+            self.billed_usd += usd
+
+    def _reshape(self, answer: dict) -> dict:
+        answer = json.loads(json.dumps(answer))
+        if answer.get("object") == "response" and self.images > 1:
+            call = next(i for i in answer["output"] if i["type"] == "image_generation_call")
+            answer["output"] = [dict(call, id=f"{call['id']}{k}") for k in range(self.images)] + answer["output"][1:]
+            image_gen = answer["tool_usage"]["image_gen"]
+            for name in ("input_tokens", "output_tokens", "total_tokens"):
+                image_gen[name] *= self.images
+            for details in ("input_tokens_details", "output_tokens_details"):
+                if isinstance(image_gen.get(details), dict):
+                    image_gen[details] = {k: v * self.images for k, v in image_gen[details].items()}
+        return answer
+
+    def _shown(self, answer: dict) -> dict:
+        shown = json.loads(json.dumps(answer))
+        if self.strip:
+            shown.pop("tool_usage", None)
+        if self.usage_tokens is not None:
+            for block in (shown.get("usage"), (shown.get("tool_usage") or {}).get("image_gen")):
+                if isinstance(block, dict):
+                    for name in ("input_tokens", "output_tokens", "total_tokens"):
+                        block[name] = self.usage_tokens
+                    block.pop("input_tokens_details", None)
+                    block.pop("output_tokens_details", None)
+        return shown
+
+    def handle_request(self, request):
+        request.read()
+        path = request.url.path
+        if request.method == "GET" and path.startswith("/v1/responses/"):
+            answer = self.queued.get(path.rsplit("/", 1)[1])
+            if answer is None:
+                return httpx2.Response(404, json={"error": {"message": "no such response", "type": "invalid_request_error"}})
+            return httpx2.Response(200, json=self._shown(answer))
+        content = request.content
+        if path.endswith("/responses") and request.method == "POST":
+            # This fake holds background answers itself (queued, then completed on the first retrieve),
+            # so the simulator is asked for the finished answer at once.
+            body = json.loads(content)
+            content = json.dumps({k: v for k, v in body.items() if k != "background"}).encode()
+        sim = self.simulator.handle(request.method, path, dict(request.url.params.multi_items()),
+                                    dict(request.headers), content)
+        if sim.events is not None and sim.status == 200:
+            events = [dict(e) for e in sim.events]
+            for event in events:
+                data = event.get("data")
+                if isinstance(data, dict) and data.get("type") == "response.completed":
+                    self._bill(request, data["response"])
+                elif isinstance(data, dict) and data.get("usage"):
+                    self._bill(request, data)
+            with self._lock:
+                self.posts += 1
+            return httpx2.Response(200, content=b"".join(wire.encode_sse(events)),
+                                   headers={"content-type": "text/event-stream"})
+        if path.endswith("/batches") and request.method == "POST" and sim.status == 200:
+            self._bill_batch(json.loads(request.content)["input_file_id"])
+        if sim.events is not None or not isinstance(sim.body, dict) or sim.status != 200:
+            return httpx2.Response(sim.status, json=sim.body, headers=dict(sim.headers))
+        with self._lock:
+            self.posts += request.method == "POST"
+        answer = self._reshape(sim.body)
+        self._bill(request, answer)
+        if answer.get("object") == "response" and json.loads(request.content).get("background"):
+            self.queued[answer["id"]] = answer
+            return httpx2.Response(200, json={**answer, "status": "queued", "output": [], "usage": None,
+                                              "tool_usage": None, "background": True})
+        return httpx2.Response(200, json=self._shown(answer))
+
+    async def handle_async_request(self, request):
+        await request.aread()
+        return self.handle_request(request)
+
+
+def billing_client(api, cap, *, asynchronous=False):
+    stack = transports.live_transport(cap, http=api)
+    if asynchronous:
+        return openai.AsyncOpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
+                                  http_client=openai.DefaultAsyncHttpx2Client(transport=stack))
+    return openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
+                         http_client=openai.DefaultHttpx2Client(transport=stack))
+
+
+def race(threads, call):
+    """Run ``call(i)`` in ``threads`` threads released together; Counter of "sent" / "refused"."""
+    barrier, outcomes, lock = threading.Barrier(threads), Counter(), threading.Lock()
+
+    def one(index):
+        barrier.wait()
+        try:
+            call(index)
+            outcome = "sent"
+        except budget.BudgetExceeded:
+            outcome = "refused"
+        with lock:
+            outcomes[outcome] += 1
+
+    workers = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return outcomes
+
+
+@pytest.mark.parametrize("max_tool_calls", [4, None])
+def test_fault_several_images_in_one_responses_answer_cannot_pass_the_cap(max_tool_calls):
+    api, cap = BillingAPI(images_per_answer=4), budget.SpendingCap(0.30)
+    client = billing_client(api, cap)
+    extra = {"max_tool_calls": max_tool_calls} if max_tool_calls else {}
+    race(6, lambda i: client.responses.create(model="gpt-5.5", input=f"Draw four kites {i}", tools=[TOOL],
+                                              max_output_tokens=200, **extra))
+    assert api.posts and api.billed_usd <= 0.30 and api.billed_usd <= cap.spent_usd + 1e-9
+
+
+def test_fault_an_answer_with_more_images_than_reserved_is_settled_at_its_own_count():
+    api, cap = BillingAPI(images_per_answer=6, strip_tool_usage=True), budget.SpendingCap(5.0)
+    client = billing_client(api, cap)
+    client.responses.create(model="gpt-5.5", input="Draw six kites", tools=[TOOL], max_tool_calls=2)
+    assert cap.spent_usd >= api.billed_usd > 0
+
+
+def test_fault_a_responses_answer_without_tool_usage_settles_at_its_bound():
+    api, cap = BillingAPI(strip_tool_usage=True), budget.SpendingCap(0.20)
+    client = billing_client(api, cap)
+    for index in range(40):
+        try:
+            client.responses.create(model="gpt-5.5", input=f"Draw a kite {index}", tools=[TOOL], max_tool_calls=1)
+        except budget.BudgetExceeded:
+            break
+    assert api.billed_usd <= cap.spent_usd <= 0.20 and api.posts < 40
+
+
+@pytest.mark.parametrize("tokens", [0, -10_000_000, "many", 1.5])
+def test_fault_implausible_usage_from_a_proxy_settles_at_the_bound_and_never_lowers_spending(tokens):
+    api, cap = BillingAPI(usage_tokens=tokens), budget.SpendingCap(0.30)
+    client = billing_client(api, cap)
+    sent = 0
+    for index in range(20):
+        try:
+            high_square(client, prompt=f"Draw a kite {index}")
+            client.responses.create(model="gpt-5.5", input=f"Draw a kite {index}", tools=[TOOL], max_tool_calls=1)
+            sent += 1
+        except (budget.BudgetExceeded, openai.APIError):
+            break
+    assert cap.spent_usd >= api.billed_usd > 0 and api.billed_usd <= 0.30 and cap.spent_usd <= 0.30
+
+
+def test_fault_a_settlement_below_zero_is_never_counted():
+    cap = budget.SpendingCap(1.0)
+    held = cap.reserve(budget.ExpectedCost(0.25, "one image"))
+    cap.settle(held, -320.0)
+    assert cap.spent_usd == pytest.approx(0.25) and cap.reserved_usd == 0.0
+    with pytest.raises(ValueError):
+        cap.charge(-36.0)
+
+
+def test_fault_background_creates_are_held_until_retrieved_and_a_second_retrieve_is_free():
+    api, cap = BillingAPI(), budget.SpendingCap(1.0)
+    client = billing_client(api, cap)
+    created, refused = [], 0
+    for index in range(10):
+        try:
+            created.append(client.responses.create(model="gpt-5.5", input=f"Draw a kite {index}", tools=[TOOL],
+                                                   background=True, max_tool_calls=1))
+        except budget.BudgetExceeded:
+            refused += 1
+    assert refused and api.billed_usd <= 1.0
+    assert cap.reserved_usd > 0 and cap.spent_usd == 0.0  # held while queued
+    for response in created:
+        assert response.status == "queued"
+        client.responses.retrieve(response.id)
+    settled = cap.spent_usd
+    assert cap.reserved_usd == pytest.approx(0.0) and api.billed_usd <= settled <= 1.0
+    for response in created:
+        client.responses.retrieve(response.id)  # already settled: free
+    assert cap.spent_usd == settled
+
+
+def test_fault_a_connect_timeout_releases_the_reservation():
+    for error in (httpx2.ConnectTimeout, httpx2.PoolTimeout):
+        def never_left(request, error=error):
+            raise error("no connection", request=request)
+
+        client, cap, _ = capped(never_left)
+        with pytest.raises(openai.APITimeoutError):
+            high_square(client)
+        assert cap.spent_usd == 0.0 and cap.reserved_usd == 0.0
+
+
+def test_fault_a_batch_over_an_unreadable_file_is_refused_even_when_unpriced_is_allowed(live, monkeypatch):
+    monkeypatch.setenv("COOKBOOK_BUDGET_USD", "1.00")
+    monkeypatch.setenv("COOKBOOK_ALLOW_UNPRICED", "1")
+    with pytest.raises(budget.BudgetExceeded, match="could not be read"):
+        live_client().batches.create(input_file_id="file-nobody-uploaded", endpoint="/v1/images/generations",
+                                     completion_window="24h")
+    assert live.posts["/v1/batches"] == 0
+
+
+def test_fault_responses_batch_lines_are_priced_at_their_own_worst_case():
+    body = {"model": "gpt-5.5", "input": "Draw a kite", "tools": [TOOL], "max_tool_calls": 1}
+    lines = [{"custom_id": f"r{i}", "method": "POST", "url": "/v1/responses", "body": body} for i in range(4)]
+    cost = budget.batch_file_cost("".join(json.dumps(line) + "\n" for line in lines).encode())
+    assert cost.fully_priced and cost.usd == pytest.approx(4 * budget.responses_cost(body).usd)
+
+
+@pytest.mark.parametrize("count", [0, -5000])
+def test_fault_a_zero_or_negative_output_token_fact_never_makes_the_cap_hold_nothing(monkeypatch, count):
+    from dataclasses import replace
+    record = registry.MODELS[MINI]
+    table = replace(record.output_tokens, tokens={k: count for k in record.output_tokens.tokens})
+    monkeypatch.setitem(registry.MODELS, MINI, replace(record, output_tokens=table, per_image_prices=None))
+    expected = budget.expected_cost({"method": "POST", "path": "/v1/images/generations",
+                                     "json": {"model": MINI, "prompt": "p", "quality": "high", "size": "1024x1024"}})
+    assert expected.usd is not None and expected.usd > 0.01
+    api, cap = BillingAPI(usage_tokens=count), budget.SpendingCap(0.10)
+    client = billing_client(api, cap)
+    race(12, lambda i: high_square(client, prompt=f"kite {i}"))
+    assert 0 < cap.spent_usd <= 0.10 and api.billed_usd <= 0.10
+
+
+def test_fault_threads_and_async_tasks_draw_on_one_ledger(monkeypatch):
+    monkeypatch.setattr(budget, "KERNEL_CAP", budget.SpendingCap(0.30))
+    api = BillingAPI()
+    sync_client = billing_client(api, budget.kernel_cap())
+    async_client = billing_client(api, budget.kernel_cap(), asynchronous=True)
+
+    async def tasks():
+        async def one(index):
+            try:
+                await async_client.images.generate(model=MINI, prompt=f"a{index}", quality="high", size="1024x1024")
+            except budget.BudgetExceeded:
+                pass
+        await asyncio.gather(*(one(i) for i in range(8)))
+
+    loop_thread = threading.Thread(target=lambda: asyncio.run(tasks()))
+    loop_thread.start()
+    race(8, lambda i: high_square(sync_client, prompt=f"s{i}"))
+    loop_thread.join()
+    assert api.billed_usd <= budget.kernel_cap().spent_usd <= 0.30 and budget.kernel_cap().reserved_usd == 0.0
+
+
+# --- 14. every route under 16 racing threads and 16 concurrent tasks (scripts/fault_report.py) ----------
+
+ROUTES = ("images", "edits", "responses", "responses stream", "responses background", "batch", "bulk")
+ROUTE_CAPS_USD = {"images": 0.05, "edits": 0.12, "responses": 0.30, "responses stream": 0.30,
+                  "responses background": 0.30, "batch": 0.05, "bulk": 0.05}
+
+
+def _route_call(route: str, client, index: int, run_dir: Path):
+    """One request (or one bulk run) of ``route``; a coroutine when ``client`` is async."""
+    square = dict(model=MINI, quality="high", size="1024x1024")
+    four = dict(model="gpt-5.5", tools=[TOOL], max_tool_calls=4, max_output_tokens=200)
+    if route == "images":
+        return client.images.generate(prompt=f"kite {index}", **square)
+    if route == "edits":
+        return client.images.edit(image=("in.png", png((64, 64)), "image/png"), prompt=f"hat {index}", **square)
+    if route == "responses":
+        return client.responses.create(input=f"four kites {index}", **four)
+    if route == "responses stream":
+        return client.responses.create(input=f"four kites {index}", stream=True,
+                                       **{**four, "tools": [{**TOOL, "partial_images": 1}]})
+    if route == "responses background":
+        return client.responses.create(input=f"four kites {index}", background=True, **four)
+    raise ValueError(route)
+
+
+def _batch_lines(index: int) -> bytes:
+    lines = [bulk.batch_line(f"j{index}-{k}", {"model": MINI, "prompt": f"kite {index} {k}", "quality": "high",
+                                               "size": "1024x1024", "n": 1}) for k in range(2)]
+    return "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+
+def route_overspend(route: str, *, workers: int = 16, asynchronous: bool = False, tmp: Path | None = None) -> dict:
+    with on_a_day_mini_was_served():
+        return _route_overspend(route, workers, asynchronous, tmp)
+
+
+def _route_overspend(route: str, workers: int, asynchronous: bool, tmp: Path | None) -> dict:
+    """Race ``workers`` threads (or asyncio tasks) through the live stack and the spending cap on ``route``
+    (one of ``ROUTES``) against the simulator in process (``BillingAPI``: Responses answers hold four
+    images each). Returns sent, refused, billed (USD, from the simulator's usage), counted (USD, the
+    ledger's spent + held) and the overspend (billed - cap, 0 when the cap held)."""
+    import tempfile
+    limit = ROUTE_CAPS_USD[route]
+    api, cap = BillingAPI(images_per_answer=4), budget.SpendingCap(limit)
+    outcomes: Counter = Counter()
+    saved_mode, saved_cap = os.environ.get("COOKBOOK_MODE"), budget.KERNEL_CAP
+    folder = Path(tmp or tempfile.mkdtemp())
+    os.environ["COOKBOOK_MODE"] = "live"  # bulk draws on the client's cap, as in a live kernel
+    budget.KERNEL_CAP = cap
+    try:
+        client = billing_client(api, cap, asynchronous=asynchronous)
+        sync_client = billing_client(api, cap)
+
+        def finish(answer):
+            if route == "responses stream":
+                for _ in answer:
+                    pass
+            if route == "responses background":
+                for _ in range(2):  # the second retrieve must be free
+                    sync_client.responses.retrieve(answer.id)
+
+        def blocking(index):
+            if route == "bulk":
+                jobs = [bulk.Job(f"b{index}-{k}", f"kite {index} {k}", quality="high") for k in range(2)]
+                report = bulk.run(jobs, client=sync_client, model=MINI, run_dir=folder / f"run{index}",
+                                  limits=bulk.Limits(1000, 10_000_000), progress=False, say=lambda m: None)
+                if report.stopped and "Not sent" in report.stopped and not report.count(bulk.SAVED):
+                    raise budget.BudgetExceeded(report.stopped)
+                return
+            if route == "batch":
+                uploaded = sync_client.files.create(file=(f"jobs{index}.jsonl", _batch_lines(index)), purpose="batch")
+                sync_client.batches.create(input_file_id=uploaded.id, endpoint="/v1/images/generations",
+                                           completion_window="24h")
+                return
+            finish(_route_call(route, sync_client, index, folder))
+
+        if not asynchronous or route in ("bulk", "batch"):
+            if asynchronous:  # bulk and the Batch upload are blocking helpers: each task runs one in a thread
+                async def tasks():
+                    async def one(index):
+                        try:
+                            await asyncio.to_thread(blocking, index)
+                            return "sent"
+                        except budget.BudgetExceeded:
+                            return "refused"
+                    return await asyncio.gather(*(one(i) for i in range(workers)))
+                outcomes.update(asyncio.run(tasks()))
+            else:
+                outcomes.update(race(workers, blocking))
+        else:
+            async def tasks():
+                async def one(index):
+                    try:
+                        answer = await _route_call(route, client, index, folder)
+                        if route == "responses stream":
+                            async for _ in answer:
+                                pass
+                        if route == "responses background":
+                            for _ in range(2):
+                                await client.responses.retrieve(answer.id)
+                        return "sent"
+                    except budget.BudgetExceeded:
+                        return "refused"
+                return await asyncio.gather(*(one(i) for i in range(workers)))
+            outcomes.update(asyncio.run(tasks()))
+    finally:
+        budget.KERNEL_CAP = saved_cap
+        if saved_mode is None:
+            os.environ.pop("COOKBOOK_MODE", None)
+        else:
+            os.environ["COOKBOOK_MODE"] = saved_mode
+    counted = cap.spent_usd + cap.reserved_usd
+    return {"route": route, "sent": outcomes["sent"], "refused": outcomes["refused"], "billed_usd": api.billed_usd,
+            "counted_usd": counted, "limit_usd": limit, "overspend_usd": max(0.0, api.billed_usd - limit),
+            "undercounted_usd": max(0.0, api.billed_usd - counted)}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["threads", "asyncio"])
+@pytest.mark.parametrize("route", ROUTES)
+def test_fault_no_route_spends_past_the_cap_under_sixteen_racing_workers(route, asynchronous, tmp_path):
+    result = route_overspend(route, asynchronous=asynchronous, tmp=tmp_path)
+    assert result["sent"] >= 1 and result["refused"] >= 1 and result["billed_usd"] > 0, result
+    assert result["overspend_usd"] == 0.0 and result["undercounted_usd"] <= 1e-9, result
+
+
+def test_fault_a_background_response_from_the_simulator_is_held_through_in_progress_and_billed_once():
+    from helpers.offline.transport import SimulatorTransport
+
+    cap = budget.SpendingCap(2.0)
+    client = openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
+                           http_client=openai.DefaultHttpx2Client(
+                               transport=transports.live_transport(cap, http=SimulatorTransport(Simulator()))))
+    created = client.responses.create(model="gpt-5.5", input="Draw a kite", tools=[TOOL], background=True,
+                                      max_tool_calls=1)
+    held = cap.reserved_usd
+    assert created.status == "queued" and held > 0 and cap.spent_usd == 0.0
+    assert client.responses.retrieve(created.id).status == "in_progress" and cap.reserved_usd == held
+    assert client.responses.retrieve(created.id).status == "completed"
+    spent = cap.spent_usd
+    assert cap.reserved_usd == pytest.approx(0.0) and 0 < spent <= held
+    client.responses.retrieve(created.id)
+    assert cap.spent_usd == spent  # a retrieve of a response already settled is free

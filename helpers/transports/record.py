@@ -6,12 +6,14 @@ from typing import Optional
 
 import httpx2
 
+from ..secrets import credentials_of
 from . import recording as rec
 from .memory import from_httpx, read_request, to_httpx
 
 
 class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
-    """Forwards to ``inner`` (the real API or the simulator) and stores each exchange."""
+    """Forwards to ``inner`` (the real API or the simulator) and stores each exchange; the credentials the
+    request carried (``secrets.credentials_of``) are removed from the stored answer wherever they appear."""
 
     def __init__(self, inner, recording: rec.Recording, source: str, scenario: Optional[str] = None):
         self.inner, self.recording, self.source, self.scenario = inner, recording, source, scenario
@@ -23,7 +25,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             stored = from_httpx(response)
         finally:
             response.close()
-        self.recording.add(normalised, stored, self.source)
+        self.recording.add(normalised, stored, self.source, credentials_of(request.headers.multi_items()))
         return to_httpx(stored, request)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -35,5 +37,5 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             stored = from_httpx(response)
         finally:
             await response.aclose()
-        self.recording.add(normalised, stored, self.source)
+        self.recording.add(normalised, stored, self.source, credentials_of(request.headers.multi_items()))
         return to_httpx(stored, request)

@@ -24,7 +24,8 @@ from typing import Any, Iterable, Optional
 
 from PIL import Image
 
-from ..writes import atomic_write_text, remove_stale_temporaries, scrub, scrub_text
+from ..secrets import scrub, scrub_request, scrub_text
+from ..writes import atomic_write_text, remove_stale_temporaries
 from .. import request as request_record
 from .. import settings
 
@@ -307,11 +308,12 @@ class Recording:
         return sorted({i["source"] for i in self.interactions})
 
     def lookup(self, request: dict) -> tuple[StoredResponse, dict]:
-        """The stored answer to ``request`` (compared as it was stored: scrubbed of keys and ids).
+        """The stored answer to ``request``, compared as it was stored (``secrets.scrub_request``: the body
+        and prompt text exactly as sent, only secret query values redacted).
 
         Raises RecordingMismatch when nothing matches, RecordingError when the match cannot be replayed.
         """
-        key = request_key(scrub(request))
+        key = request_key(scrub_request(request))
         with self._lock:
             matches = [i for i in self.interactions if request_key(i["request"]) == key]
             if not matches:
@@ -344,9 +346,12 @@ class Recording:
                                     "closest recorded request", "request sent", lineterm="", n=1)
         return head + "\n".join(diff)
 
-    def add(self, request: dict, response: StoredResponse, source: str) -> None:
-        """Append one exchange and save; keys and organization/project ids are scrubbed first."""
-        stored = scrub({"source": source, "request": request, "response": response.to_dict()})
+    def add(self, request: dict, response: StoredResponse, source: str, credentials: Iterable[str] = ()) -> None:
+        """Append one exchange and save. The answer loses every key, organization and project id and each
+        of ``credentials`` (the values the request authenticated with); the request is stored as it is
+        matched (``secrets.scrub_request``): its prompt text is never rewritten."""
+        stored = {"source": source, "request": scrub_request(request),
+                  "response": scrub(response.to_dict(), credentials)}
         with self._lock:
             self.interactions.append(stored)
             self.save()

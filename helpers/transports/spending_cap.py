@@ -15,16 +15,38 @@ from . import recording as rec
 from .memory import from_httpx, read_request, to_httpx
 
 
+# Errors raised before any byte of the request reached the API: its hold is released.
+_NEVER_LEFT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+# Statuses of a background response that is not finished yet (its hold stays).
+_UNFINISHED = ("queued", "in_progress")
+
+
+def _background_create(normalised: dict) -> bool:
+    """True for ``POST /v1/responses`` with ``background: true`` and no stream (answered before it is done)."""
+    body = normalised.get("json") or {}
+    return (normalised.get("method") == "POST" and normalised.get("path", "").rstrip("/").endswith("/responses")
+            and body.get("background") is True and body.get("stream") is not True)
+
+
 class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Reserves each live request's worst-case cost on the kernel's cap before sending, then settles it.
 
     ``inner`` is an ``httpx2.HTTPTransport`` for the sync client, ``httpx2.AsyncHTTPTransport`` for
-    the async one; both draw on the same thread-safe ``budget.SpendingCap``. Refused requests raise
-    ``budget.BudgetExceeded`` and nothing is sent. The reservation is settled from the answer's
-    ``usage`` (a stream's from its last event); released when the API refuses the request (4xx) or
-    it never left (connection refused); kept in full when the outcome is unknown (timeout, dropped
-    connection, 5xx, a stream closed early), because the API may have made and billed the images.
-    Each ``batches.create`` is priced for its whole input file, however often that file is reused.
+    the async one; both draw on the same thread-safe ``budget.SpendingCap`` (``budget.kernel_cap()``),
+    from any thread or task. Refused requests raise ``budget.BudgetExceeded`` and nothing is sent.
+
+    - Reserved: the worst case of what can come back (``budget.expected_cost``): every image a
+      Responses answer may hold, each ``batches.create`` priced for its whole input file (read from
+      its upload or downloaded; a file that cannot be read is refused, even with
+      COOKBOOK_ALLOW_UNPRICED), however often that file is reused.
+    - Settled from the answer's ``usage`` (a stream's from its last event); where usage is missing or
+      implausible (``budget.actual_cost``), at the reservation's bound, never below zero.
+    - A background Responses create (``background=true``) keeps its hold until the finished
+      response is retrieved (or cancelled), then settles from it; retrieving a response already
+      settled is free, like every GET.
+    - Released when the API refuses the request (4xx) or it never left (connection refused, connect
+      or pool timeout); kept in full when the outcome is unknown (read timeout, dropped connection,
+      5xx, a stream closed early), because the API may have made and billed the images.
     """
 
     def __init__(self, inner, cap: budget_module.SpendingCap):
@@ -50,22 +72,38 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if file_id is None:
             return budget_module.expected_cost(normalised)
         if data is None:
-            return budget_module.ExpectedCost(None, f"batch over input file {file_id!r}, which could not be read",
-                                              (f"batch input file {file_id!r}: not readable, so not priced",))
+            return budget_module.unreadable_batch_file(file_id)
         return budget_module.batch_file_cost(data)
 
-    def _settle(self, request: httpx2.Request, normalised: dict, reservation: budget_module.Reservation,
-                stored: rec.StoredResponse) -> None:
+    def _settle(self, request: httpx2.Request, normalised: dict, expected: budget_module.ExpectedCost,
+                reservation: budget_module.Reservation, stored: rec.StoredResponse) -> None:
         if 400 <= stored.status < 500:
+            return self.cap.release(reservation)
+        if stored.status >= 500:
+            return self.cap.keep(reservation)
+        self._remember_batch_file(request, stored)
+        body = stored.json if isinstance(stored.json, dict) else {}
+        if _background_create(normalised) and body.get("status") in _UNFINISHED and isinstance(body.get("id"), str):
+            return self.cap.hold_background(body["id"], reservation, expected)
+        if expected.usd == 0.0 and not expected.unpriced:
+            # A free request (a retrieve, a cancel, an upload): nothing it returns is billed again, but it
+            # may carry the finished form of a background response, whose hold is settled now.
             self.cap.release(reservation)
-        elif stored.status >= 500:
-            self.cap.keep(reservation)
-        else:
-            self._remember_batch_file(request, stored)
-            self.cap.settle(reservation, budget_module.actual_cost(normalised, stored.json))
+            return self._finish_background(body)
+        self.cap.settle(reservation, budget_module.actual_cost(normalised, body or stored.json),
+                        budget_module.settle_bound(expected, reservation, body))
 
-    def _settle_stream(self, reservation: budget_module.Reservation, normalised: dict, status: int,
-                       body: Optional[bytes]) -> None:
+    def _finish_background(self, body: dict) -> None:
+        if body.get("object") != "response" or body.get("status") in _UNFINISHED:
+            return
+        held = self.cap.take_background(body.get("id"))
+        if held is not None:
+            reservation, expected = held
+            self.cap.settle(reservation, budget_module.actual_cost({"json": body}, body),
+                            budget_module.settle_bound(expected, reservation, body))
+
+    def _settle_stream(self, expected: budget_module.ExpectedCost, reservation: budget_module.Reservation,
+                       normalised: dict, status: int, body: Optional[bytes]) -> None:
         """Settle a stream from the usage its last event reports; keep the hold if it was cut short."""
         if status >= 400 and body is not None:
             return self.cap.release(reservation)
@@ -81,7 +119,7 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             elif isinstance(data, dict) and data.get("usage") is not None:
                 usage_body = {"usage": data["usage"]}
         actual = budget_module.actual_cost(normalised, usage_body) if usage_body else None
-        self.cap.settle(reservation, actual)
+        self.cap.settle(reservation, actual, budget_module.settle_bound(expected, reservation, usage_body))
 
     def _remember_batch_file(self, request: httpx2.Request, stored: rec.StoredResponse) -> None:
         if request.method != "POST" or not request.url.path.rstrip("/").endswith("/files"):
@@ -94,8 +132,8 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             self.cap.batch_files[stored.json["id"]] = upload
 
     def _unsent(self, error: BaseException, reservation: budget_module.Reservation) -> None:
-        if isinstance(error, httpx2.ConnectError):
-            self.cap.release(reservation)  # the request never reached the API
+        if isinstance(error, _NEVER_LEFT):
+            self.cap.release(reservation)  # no connection was made: the request never reached the API
         else:
             self.cap.keep(reservation)  # a timeout or dropped connection: it may have been made and billed
 
@@ -117,7 +155,8 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         normalised = read_request(request)
         file_id = self._batch_file_id(request, normalised)
         data = self._batch_file(request, file_id) if file_id is not None else None
-        reservation = self.cap.reserve(self._expected(normalised, file_id, data))
+        expected = self._expected(normalised, file_id, data)
+        reservation = self.cap.reserve(expected)
         try:
             response = self.inner.handle_request(request)
         except BaseException as error:
@@ -126,7 +165,7 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if response.headers.get("content-type", "").startswith("text/event-stream"):
             return httpx2.Response(response.status_code, headers=response.headers, request=request,
                                    stream=_SettlingStream(response, lambda body: self._settle_stream(
-                                       reservation, normalised, response.status_code, body)))
+                                       expected, reservation, normalised, response.status_code, body)))
         try:
             stored = from_httpx(response)
         except BaseException:
@@ -134,7 +173,7 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             raise
         finally:
             response.close()
-        self._settle(request, normalised, reservation, stored)
+        self._settle(request, normalised, expected, reservation, stored)
         return to_httpx(stored, request)
 
     # --- async ---
@@ -155,7 +194,8 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         normalised = read_request(request)
         file_id = self._batch_file_id(request, normalised)
         data = await self._abatch_file(request, file_id) if file_id is not None else None
-        reservation = self.cap.reserve(self._expected(normalised, file_id, data))
+        expected = self._expected(normalised, file_id, data)
+        reservation = self.cap.reserve(expected)
         try:
             response = await self.inner.handle_async_request(request)
         except BaseException as error:
@@ -164,7 +204,7 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if response.headers.get("content-type", "").startswith("text/event-stream"):
             return httpx2.Response(response.status_code, headers=response.headers, request=request,
                                    stream=_AsyncSettlingStream(response, lambda body: self._settle_stream(
-                                       reservation, normalised, response.status_code, body)))
+                                       expected, reservation, normalised, response.status_code, body)))
         try:
             await response.aread()
             stored = from_httpx(response)
@@ -173,7 +213,7 @@ class SpendingCapTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             raise
         finally:
             await response.aclose()
-        self._settle(request, normalised, reservation, stored)
+        self._settle(request, normalised, expected, reservation, stored)
         return to_httpx(stored, request)
 
 
