@@ -83,8 +83,8 @@ class FolderLock:
     refusal, e.g. "a rebuild". Raises LockHeld from ``acquire`` while another process holds it.
     """
 
-    def __init__(self, path: Path, what: str):
-        self.path, self.what = Path(path), what
+    def __init__(self, path: Path, what: str, note: str = ""):
+        self.path, self.what, self.note = Path(path), what, note  # note: written after the pid, e.g. a token
         self.stale_pid: Optional[int] = None
         self._handle = None
 
@@ -100,11 +100,11 @@ class FolderLock:
             raise LockHeld(f"{self.what} is already running (process {holder}, lock file {self.path}). Wait for "
                            "it to finish, or stop that process, then try again.") from None
         handle.seek(0)
-        previous = handle.read().decode(errors="replace").strip()
+        previous = (handle.read().decode(errors="replace").split() or [""])[0]
         self.stale_pid = int(previous) if previous.isdigit() and int(previous) != os.getpid() else None
         handle.seek(0)
         handle.truncate()
-        handle.write(str(os.getpid()).encode())
+        handle.write(f"{os.getpid()} {self.note}".strip().encode())
         handle.flush()
         self._handle = handle
         return self

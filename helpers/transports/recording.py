@@ -15,7 +15,6 @@ import difflib
 import hashlib
 import io
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -25,15 +24,9 @@ from typing import Any, Iterable, Optional
 from PIL import Image
 
 from ..secrets import scrub, scrub_request, scrub_text
-from ..writes import atomic_write_text, remove_stale_temporaries
+from ..writes import FolderLock, LockHeld, atomic_write_text, remove_stale_temporaries
 from .. import request as request_record
 from .. import settings
-
-try:  # POSIX
-    import fcntl
-except ImportError:  # pragma: no cover - Windows locks a byte of the file instead
-    fcntl = None
-    import msvcrt
 
 FORMAT_VERSION = 1
 SIMULATOR = "simulator"
@@ -57,7 +50,7 @@ class RecordingError(ValueError):
     """A recording file that is corrupted or not a recording; the message names the file and the fault."""
 
 
-class RecordingLocked(RuntimeError):
+class RecordingLocked(LockHeld):
     """Another process is writing (or promoting) the same recording."""
 
 
@@ -409,47 +402,21 @@ def lock_path(path: Path) -> Path:
     return path.with_name(f"{name}.lock")
 
 
-class WriterLock:
+class WriterLock(FolderLock):
     """An exclusive, non-blocking lock on a recording; ``token`` lets a child process share it."""
 
     def __init__(self, path: Path, token: str = ""):
-        self.path = lock_path(path)
+        super().__init__(lock_path(path), f"recording {Path(path).name}", note=token)
         self.token = token
-        self._handle = None
 
     def acquire(self) -> "WriterLock":
         """Take the lock or raise RecordingLocked at once (never waits)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")
         try:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            else:  # pragma: no cover - Windows
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except (BlockingIOError, PermissionError):
-            handle.close()
+            super().acquire()
+        except LockHeld:
             raise RecordingLocked(f"{self.path.name}: another process is recording or promoting this lesson's "
                                   "recording. Wait for it to finish (or stop it), then try again.") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()} {self.token}".encode())
-        handle.flush()
-        self._handle = handle
         return self
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.seek(0)
-            self._handle.truncate()
-            self._handle.close()  # closing drops the flock
-            self._handle = None
-
-    def __enter__(self) -> "WriterLock":
-        return self.acquire()
-
-    def __exit__(self, *exc) -> None:
-        self.release()
 
 
 def _held_for_us(path: Path) -> bool:
