@@ -15,21 +15,12 @@ import pytest
 from helpers.maintainer import simulator_server as server_module
 from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
+from tests.test_sim_server import Spy
 
 MINI = "gpt-image-1-mini"
 GOOD = json.dumps({"model": MINI, "prompt": "A red fox", "quality": "low"}).encode()
 
 
-class Spy:
-    """Wraps a Simulator and counts what reached it."""
-
-    def __init__(self, sim: Simulator):
-        self.sim, self.answers = sim, []
-
-    def handle(self, *args):
-        answer = self.sim.handle(*args)
-        self.answers.append(answer)
-        return answer
 
 
 def connect(url: str) -> socket.socket:
