@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
@@ -345,8 +346,9 @@ def day_start(day: Optional[dt.date] = None) -> int:
 
 
 def created_at(seed: str, day: Optional[dt.date] = None) -> int:
-    """A stable simulated timestamp on ``day``: never after the date the request was answered for."""
-    return day_start(day) + int(seed[:12], 16) % DAY_SPREAD_S
+    """A stable simulated timestamp (Unix seconds) on ``day``: never after the date the request was answered
+    for, and never after now (answering for today, a spread timestamp could otherwise lie in the future)."""
+    return min(day_start(day) + int(seed[:12], 16) % DAY_SPREAD_S, int(time.time()))
 
 
 def json_body(body: bytes) -> dict:

@@ -115,7 +115,10 @@ def describe(setup: Setup, rec: Optional[recording.Recording] = None) -> str:
 def _mode_line(setup: Setup, rec: Optional[recording.Recording] = None) -> str:
     if setup.mode == "live":
         cap = budget.kernel_cap()
-        return (f"Mode: live. Real API calls, billed to your key; spending cap "
+        base_url = os.environ.get("OPENAI_BASE_URL", "").strip().rstrip("/")
+        where = ("Real API calls, billed to your key" if not base_url or base_url == OPENAI_BASE_URL else
+                 f"Requests go to {base_url} (OPENAI_BASE_URL), billed only if it forwards them to OpenAI")
+        return (f"Mode: live. {where}; spending cap "
                 f"${cap.limit_usd:.2f} for this kernel (${cap.remaining_usd:.2f} left).")
     if setup.mode == "record":
         origin = "the offline simulator" if setup.record_from == "simulator" else "the real API (billed)"

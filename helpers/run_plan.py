@@ -31,10 +31,16 @@ class PlannedRequest:
     description: str
     usd: Optional[float]
     scenario: Optional[str] = None
+    refused_status: Optional[int] = None  # the recorded answer was this 4xx: refused, so never billed
 
     @property
     def sent_live(self) -> bool:
         return self.scenario is None
+
+    @property
+    def billed(self) -> bool:
+        """Sent live and answered, not refused: what the cost counts."""
+        return self.sent_live and self.refused_status is None
 
 
 @dataclass(frozen=True)
@@ -49,13 +55,19 @@ class Plan:
         return tuple(r for r in self.requests if r.sent_live)
 
     @property
+    def refused(self) -> tuple[PlannedRequest, ...]:
+        """Requests whose recorded answer is a refusal (4xx): the API, or the kit before sending, bills nothing."""
+        return tuple(r for r in self.live if not r.billed)
+
+    @property
     def unpriced(self) -> tuple[PlannedRequest, ...]:
-        return tuple(r for r in self.live if r.usd is None)
+        return tuple(r for r in self.live if r.billed and r.usd is None)
 
     @property
     def priced_usd(self) -> float:
-        """Worst-case cost of the requests the registry can price (input and output, as the spending cap counts)."""
-        return sum(r.usd for r in self.live if r.usd is not None)
+        """Worst-case cost of the requests the registry can price (input and output, as the spending cap counts);
+        refused ones cost nothing."""
+        return sum(r.usd for r in self.live if r.billed and r.usd is not None)
 
     @property
     def total_usd(self) -> Optional[float]:
@@ -73,8 +85,9 @@ class Plan:
             what = r.description.partition(" (")[0]
             if "not documented" in r.description:
                 what, bounded = what + " *", True
-            rows.append((str(i), r.method, r.path, what,
-                         "simulated, not sent live" if not r.sent_live else pricing.usd(r.usd)))
+            expected = ("simulated, not sent live" if not r.sent_live else
+                        f"refused (HTTP {r.refused_status}), not billed" if not r.billed else pricing.usd(r.usd))
+            rows.append((str(i), r.method, r.path, what, expected))
         notes = ("priced with a conservative bound where the registry documents no count, as the spending cap "
                  "does; plan.requests[i].description gives the reasoning",) if bounded else ()
         return pricing.Table(("#", "method", "path", "what", "expected"), tuple(rows), notes)
@@ -83,10 +96,12 @@ class Plan:
         """What a live run sends and costs (USD) against a ``limit_usd`` spending cap, wrapped at the kit's width."""
         if not self.recording_found:
             return wrapping.wrap(f"{self.notebook}: no recording ({self.recording}) yet, so there is nothing to "
-                                 "plan from. Build it with: python -m helpers.maintainer.rebuild notebooks/" + self.notebook)
+                                 "plan from. Build it with: .venv/bin/python -m helpers.maintainer.rebuild notebooks/" + self.notebook)
         skipped = len(self.requests) - len(self.live)
         lines = [f"{self.notebook}: {len(self.live)} request(s) would be sent live"
-                 + (f" ({skipped} simulated failure(s) are never sent)" if skipped else "") + ".",
+                 + (f" ({skipped} simulated failure(s) are never sent)" if skipped else "") + "."
+                 + (f" {len(self.refused)} of them are refused (the API or the kit's pre-send check answers 4xx) "
+                    "and cost nothing." if self.refused else ""),
                  f"Expected cost of the priced requests: {pricing.usd(self.priced_usd)} "
                  "(worst case, input and output, as the spending cap counts)."]
         if self.unpriced:
@@ -126,9 +141,11 @@ def plan_interactions(notebook: str, recording: str, interactions: Iterable[dict
         request = with_models(interaction["request"], models or {})
         scenario = request.get("scenario")
         expected = budget.expected_cost(request)
+        status = (interaction.get("response") or {}).get("status")
+        refused = status if isinstance(status, int) and 400 <= status < 500 else None
         planned.append(PlannedRequest(request["method"], request["path"], expected.description,
                                       None if scenario or not expected.fully_priced else expected.usd,
-                                      scenario))
+                                      scenario, refused))
     return Plan(notebook, recording, True, tuple(planned))
 
 

@@ -7,7 +7,8 @@ Where scrubbing applies:
   first, so escaped forms (``sk\\u002d...``, ``\\"sk-proj-...\\"``) are caught, then re-encoded. The
   exact credentials the client sent (the ``Authorization`` bearer value, ``OpenAI-Organization``,
   ``OpenAI-Project``) are removed too, whatever their shape: a gateway key such as ``gw_live_...``
-  that the upstream echoes never reaches a recording.
+  that the upstream echoes never reaches a recording. Fields that echo the learner's own words
+  (``ECHO_FIELDS``: the revised prompt, the model's reply) lose only those exact credentials.
 - **Requests** (``scrub_request``): never their body. Prompt text and every other field recordings
   match on are stored exactly as sent, so ``sk-8board`` and ``sk-9lives`` stay two prompts and a
   changed prompt never matches an old recording. Only the query string is scrubbed, by this rule:
@@ -85,16 +86,29 @@ def scrub_bytes(data: bytes, credentials: Iterable[str] = ()) -> bytes:
     return data
 
 
+# Answer fields that carry the learner's own words back (the API's revised prompt, the model's reply):
+# only the exact credentials are removed from them, so "a kid on a sk-8board" reads as it was written.
+ECHO_FIELDS = frozenset({"revised_prompt", "prompt", "instructions", "text"})
+
+
 def scrub(value: Any, credentials: Iterable[str] = ()) -> Any:
-    """A copy of a JSON-like value with ``scrub_text`` applied to every string (keys included)."""
+    """A copy of a JSON-like value with ``scrub_text`` applied to every string (keys included), except the
+    values of ``ECHO_FIELDS``, which lose only the exact ``credentials``."""
     credentials = tuple(credentials)
     if isinstance(value, str):
         return scrub_text(value, credentials)
     if isinstance(value, dict):
-        return {scrub(k, credentials): scrub(v, credentials) for k, v in value.items()}
+        return {scrub(k, credentials): _without_credentials(v, credentials) if k in ECHO_FIELDS and isinstance(v, str)
+                else scrub(v, credentials) for k, v in value.items()}
     if isinstance(value, list):
         return [scrub(v, credentials) for v in value]
     return value
+
+
+def _without_credentials(text: str, credentials: tuple[str, ...]) -> str:
+    for secret in credentials:
+        text = text.replace(secret, PLACEHOLDER)
+    return text
 
 
 def _scrub_json(data: bytes, credentials: tuple[str, ...]) -> bytes | None:
@@ -105,7 +119,7 @@ def _scrub_json(data: bytes, credentials: tuple[str, ...]) -> bytes | None:
         return None
     cleaned = scrub(decoded, credentials)
     if cleaned == decoded:
-        return scrub_bytes(data, credentials)  # nothing to remove: the bytes stay as they came
+        return data  # nothing to remove (every string was read decoded): the bytes stay as they came
     return json.dumps(cleaned, separators=(",", ":")).encode() + data[len(data.rstrip()):]
 
 

@@ -327,7 +327,7 @@ def _recording_mismatch(s: Seen) -> Diagnosis:
         "recording_mismatch", "The request is not in this notebook's recording (replay is strict)",
         "In replay mode every request must equal a recorded one; this one differs (the message shows the diff).",
         "Undo the change, or run with COOKBOOK_MODE=offline (the simulator answers new requests, labelled), "
-        "or rebuild the recording: python -m helpers.maintainer.rebuild notebooks/<lesson>.ipynb.", SRC_RECORDING)
+        "or rebuild the recording: .venv/bin/python -m helpers.maintainer.rebuild notebooks/<lesson>.ipynb.", SRC_RECORDING)
 
 
 def _budget_exceeded(s: Seen) -> Diagnosis:

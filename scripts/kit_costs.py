@@ -53,16 +53,18 @@ def _usd(priced_usd: float, unpriced: int) -> str:
 
 def costs_markdown(plans: list[run_plan.Plan], cap_usd: float = budget.DEFAULT_BUDGET_USD) -> str:
     lines = [f"Prices as of {registry.AS_OF}, from `helpers/registry.py`; each request priced as the spending cap "
-             "does before sending (the larger of the two estimates, output only: an upper bound).", "",
-             "| Notebook | Requests sent live | Expected cost | Simulated failures (never sent) |",
-             "|---|---:|---:|---:|"]
+             "does before sending (worst case, input and output: an upper bound). A refused request (its "
+             "recorded answer is a 4xx) costs nothing.", "",
+             "| Notebook | Requests sent live | Refused, not billed | Expected cost | Simulated failures (never sent) |",
+             "|---|---:|---:|---:|---:|"]
     for plan in plans:
-        lines.append(f"| `{plan.notebook}` | {len(plan.live)} | {_usd(plan.priced_usd, len(plan.unpriced))} | "
-                     f"{len(plan.requests) - len(plan.live)} |")
+        lines.append(f"| `{plan.notebook}` | {len(plan.live)} | {len(plan.refused)} | "
+                     f"{_usd(plan.priced_usd, len(plan.unpriced))} | {len(plan.requests) - len(plan.live)} |")
     sent = sum(len(p.live) for p in plans)
+    refused = sum(len(p.refused) for p in plans)
     simulated = sum(len(p.requests) - len(p.live) for p in plans)
     whole = _usd(sum(p.priced_usd for p in plans), sum(len(p.unpriced) for p in plans))
-    lines.append(f"| **Whole kit, one attendee** | {sent} | {whole} | {simulated} |")
+    lines.append(f"| **Whole kit, one attendee** | {sent} | {refused} | {whole} | {simulated} |")
     lines += ["", f"Requests whose price is {registry.NOT_FOUND} in the registry (the cap refuses them unless "
               "`COOKBOOK_ALLOW_UNPRICED=1`):"]
     lines += [f"- `{p.notebook}`, {n} x {d}" for p in plans

@@ -181,3 +181,11 @@ def test_no_calendar_notice_in_replay_or_before_the_event(monkeypatch):
     assert client_module.calendar_notice("replay", {"COOKBOOK_TODAY": "2026-12-02"}) is None
     assert client_module.calendar_notice("live", {"COOKBOOK_TODAY": "2026-12-02"}) is None
     assert client_module.calendar_notice("offline", {"COOKBOOK_TODAY": "2026-11-30"}) is None
+
+
+def test_live_mode_says_where_requests_go_when_the_base_url_is_not_openai(recordings, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-base-url")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")
+    client_module.make_client("lesson", mode="live")
+    line = capsys.readouterr().out
+    assert "Requests go to http://127.0.0.1:8000/v1 (OPENAI_BASE_URL)" in line and "Real API calls" not in line

@@ -1545,3 +1545,14 @@ def test_fault_a_background_response_from_the_simulator_is_held_through_in_progr
     assert cap.reserved_usd == pytest.approx(0.0) and 0 < spent <= held
     client.responses.retrieve(created.id)
     assert cap.spent_usd == spent  # a retrieve of a response already settled is free
+
+
+def test_fault_a_revised_prompt_echoing_a_key_shaped_word_reads_as_written_but_loses_the_sent_key():
+    from helpers.secrets import scrub, scrub_answer_bytes
+
+    answer = {"data": [{"revised_prompt": "A kid riding a sk-8board, key sk-live-abcdef123456"}],
+              "error": {"message": "Incorrect API key provided: sk-live-abcdef123456"}}
+    cleaned = json.loads(scrub_answer_bytes(json.dumps(answer).encode(), ("sk-live-abcdef123456",)))
+    assert cleaned["data"][0]["revised_prompt"] == "A kid riding a sk-8board, key [redacted]"
+    assert "sk-live" not in cleaned["error"]["message"]
+    assert scrub(answer)["data"][0]["revised_prompt"].startswith("A kid riding a sk-8board")

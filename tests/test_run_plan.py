@@ -67,6 +67,18 @@ def test_simulated_failures_are_never_sent_live_and_cost_nothing():
     assert "simulated, not sent live" in str(plan.table())
 
 
+def test_a_request_whose_recorded_answer_is_a_refusal_costs_nothing_and_is_not_unpriced():
+    refused = responses()
+    refused["response"] = {"status": 400}
+    shut_down = generate("high")
+    shut_down["response"] = {"status": 400}
+    plan = run_plan.plan_interactions("x.ipynb", "x.json", [generate(), refused, shut_down])
+    assert len(plan.live) == 3 and len(plan.refused) == 2 and not plan.unpriced
+    assert plan.total_usd == pytest.approx(0.011 + PROMPT)
+    assert "2 of them are refused" in plan.summary()
+    assert "refused (HTTP 400), not billed" in str(plan.table())
+
+
 def test_summary_warns_when_the_priced_part_exceeds_the_cap():
     plan = run_plan.plan_interactions("x.ipynb", "x.json", [generate("high")] * 3)
     assert "does NOT fit" in plan.summary(limit_usd=0.05)

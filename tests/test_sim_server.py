@@ -14,7 +14,7 @@ import openai
 import pytest
 from PIL import Image
 
-from helpers import wire
+from helpers import registry, wire
 from helpers.maintainer.simulator_server import serve
 from helpers.offline.simulator import Simulator
 
@@ -247,3 +247,24 @@ def test_an_incomplete_body_times_out_with_a_408():
     with serve(Simulator(), body_timeout_s=0.2) as url:
         status, payload = raw_exchange(url, POST + f"\r\nContent-Length: {len(GOOD) + 50}", GOOD)
     assert status == 408 and "did not arrive" in payload["error"]["message"]
+
+
+def test_a_busy_port_gets_one_line_not_a_traceback(capsys):
+    from helpers.maintainer import simulator_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as info:
+            simulator_server.main(["--port", str(port)], ready=lambda line: None, wait=lambda: None)
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert f"cannot serve on 127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err
+
+
+def test_a_simulated_timestamp_answering_for_today_is_never_in_the_future():
+    from helpers.api_errors import created_at
+
+    for seed in ("f" * 64, "0" * 64, "8" * 64):
+        assert created_at(seed, registry.today()) <= time.time()

@@ -319,3 +319,14 @@ def test_a_transparency_rule_is_judged_from_what_came_back(registry_value, answe
     (fact,) = verify_facts.judge_rule(probe, answer, registry.as_of_day())
     assert fact.verdict == verdict
     assert (fact.fold or {}).get("value") == folded
+
+
+def test_a_closed_standard_input_is_never_a_yes(monkeypatch, capsys, tmp_path):
+    def closed(prompt):
+        raise EOFError
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-closed-stdin")
+    assert verify_facts.main(["--all", "--out", str(tmp_path)], ask=closed) == 0
+    out = capsys.readouterr().out
+    assert "Nothing sent." in out and "--yes" in out
+    assert not list(tmp_path.iterdir())

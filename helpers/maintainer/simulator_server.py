@@ -26,6 +26,7 @@ import re
 import socket
 import sys
 import threading
+import contextlib
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterator, Optional
@@ -46,7 +47,7 @@ EDIT_BODY_BYTES = 16 * 50 * MB + 4 * MB + FORM_OVERHEAD_BYTES
 # /v1/files: the simulator's files are Batch input files, "up to 200 MB" ([SDK] openai/types/
 # batch_create_params.py:14-51). The Files API's own limit for other purposes is not in the reference.
 FILE_BODY_BYTES = 200 * MB + FORM_OVERHEAD_BYTES
-# Every other route (generations, Responses, Batch, models): the kit's own limit, not an API figure. A
+# Every other route (generations, Responses, Batch, a model's details): the kit's own limit, not an API figure. A
 # generation's prompt is at most 32,000 characters ([SDK] image_generate_params.py:20-24); no request the
 # lessons send comes near 64 MB.
 OTHER_BODY_BYTES = 64 * MB
@@ -302,7 +303,12 @@ def main(argv: Optional[list[str]] = None, *, ready: Callable[[str], None] = pri
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one; default 8000)")
     args = parser.parse_args(argv)
     simulator = Simulator(day=args.day)
-    with serve(simulator, port=args.port) as base_url:
+    with contextlib.ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(serve(simulator, port=args.port))
+        except OSError as error:  # the port is taken, or not ours to open
+            parser.exit(1, f"cannot serve on 127.0.0.1:{args.port}: {error.strerror or error}. Pick another "
+                           "port with --port (0 picks a free one).\n")
         ready(f"The kit's offline simulator (not OpenAI), answering for {simulator.day}, at {base_url}\n"
               f"  export OPENAI_BASE_URL={base_url} OPENAI_API_KEY=sk-simulator   (Ctrl-C stops it)")
         try:

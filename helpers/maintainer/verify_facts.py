@@ -815,9 +815,15 @@ def main(argv: Optional[Sequence[str]] = None, *, ask: Callable[[str], str] = in
         base_url = str(client.base_url).rstrip("/")
         if is_simulated(base_url):
             print(f"SIMULATED: {base_url} is not OpenAI's API; the report will say so.")
-        if not args.yes and ask("Send these requests? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("Nothing sent.")
-            return 0
+        if not args.yes:
+            try:
+                answer = ask("Send these requests? [y/N] ")
+            except EOFError:  # no terminal (a script, CI): never a yes
+                answer = ""
+                print("\nNo answer (standard input is closed); pass --yes to send without asking.")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing sent.")
+                return 0
         facts = run(plan, client)
     report = Report(day, base_url, is_simulated(base_url), args.budget, plan.bound_usd, cap.spent_usd, facts,
                     plan.skipped)
