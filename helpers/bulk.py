@@ -101,13 +101,40 @@ class ScaledClock:
                 f"second{'' if seconds == 1 else 's'}.")
 
 
+class SteppedClock:
+    """Simulated seconds that pass only when the run waits: ``sleep`` moves the time on at once.
+
+    Nothing depends on how fast the machine is, so a run against the simulator answers the same way every
+    time: the rebuild records lessons with it, and ``run`` uses one worker at a time on it (one timeline;
+    several workers would race for it).
+    """
+
+    def __init__(self, start: float = 0.0):
+        self._now, self._lock = start, threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._now += max(0.0, seconds)
+
+    def describe(self) -> str:
+        return "Clock: stepped, so simulated time moves only while the run waits, and runs repeat exactly."
+
+
 SYSTEM_CLOCK = SystemClock()
 LESSON_CLOCK_FACTOR = 60
 
 
-def lesson_clock() -> SystemClock | ScaledClock:
-    """Real time when answers come from the real API; otherwise a clock 60 times faster."""
-    return SYSTEM_CLOCK if registry.uses_real_api(current_mode()) else ScaledClock(LESSON_CLOCK_FACTOR)
+def lesson_clock() -> SystemClock | ScaledClock | SteppedClock:
+    """Real time when answers come from the real API; a stepped clock when recording from the simulator (so
+    a rebuild records the same answers every time); otherwise a clock 60 times faster."""
+    mode = current_mode()
+    if registry.uses_real_api(mode):
+        return SYSTEM_CLOCK
+    return SteppedClock() if mode == "record" else ScaledClock(LESSON_CLOCK_FACTOR)
 
 
 # --- limits and pacing (pure) ----------------------------------------------------------------
@@ -636,7 +663,7 @@ def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path
     transport holds every request to the kernel's cap (``budget.kernel_cap``, earlier spending
     included); offline, a fresh cap of COOKBOOK_BUDGET_USD shows what live mode would allow.
     ``concurrency`` defaults to one worker per image a minute allows (at most ``MAX_DEFAULT_WORKERS``),
-    so a freed window is used at once.
+    so a freed window is used at once; on a ``SteppedClock`` it is always 1, so the run repeats exactly.
 
     Before the first request: the jobs are checked (``check_jobs``), ``run_dir`` must be a writable
     folder (else OutputFolderError) that no other run is writing into (its ``RUN_LOCK_NAME`` lock; else
@@ -647,6 +674,8 @@ def run(jobs: Sequence[Job], *, client: openai.OpenAI, model: str, run_dir: Path
     check_jobs(jobs, model)
     limits = limits or Limits.for_tier(model, tier)
     concurrency = min(limits.images_per_minute, MAX_DEFAULT_WORKERS) if concurrency is None else concurrency
+    if isinstance(clock, SteppedClock):
+        concurrency = 1  # one timeline: workers taking turns on it would answer in a different order each run
     if concurrency < 1 or max_attempts < 1:
         raise ValueError("concurrency and max_attempts must be at least 1")
     for job in jobs:

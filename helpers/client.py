@@ -168,8 +168,8 @@ def make_client(lesson: str, *, mode: Optional[str] = None, max_retries: int = 2
     bad mode or a missing key, budget.BudgetConfigError for a bad COOKBOOK_BUDGET_USD (live and record
     from the API), and recording.RecordingLocked when another process records the same lesson.
     """
-    simulator = simulator or _stand_in(offline_clock, offline_images_per_minute)
-    setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.HTTPTransport)
+    setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.HTTPTransport,
+                                              _StandIn(offline_clock, offline_images_per_minute))
     return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=IMAGE_TIMEOUT,
                          http_client=openai.DefaultHttpx2Client(transport=inner))
 
@@ -184,27 +184,33 @@ def make_async_client(lesson: str, *, mode: Optional[str] = None, max_retries: i
     both clients; only live requests need httpx2's async HTTP transport. Use it with ``await``, e.g.
     ``image = await client.images.generate(...)`` in a notebook cell.
     """
-    simulator = simulator or _stand_in(offline_clock, offline_images_per_minute)
-    setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.AsyncHTTPTransport)
+    setup, inner, api_key, base_url = _wiring(lesson, mode, simulator, scenario, quiet, httpx2.AsyncHTTPTransport,
+                                              _StandIn(offline_clock, offline_images_per_minute))
     return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=IMAGE_TIMEOUT,
                               http_client=openai.DefaultAsyncHttpx2Client(transport=inner))
 
 
-def _stand_in(clock: Optional[Callable[[], float]], images_per_minute: Optional[int]) -> Optional[Simulator]:
-    """A simulator with the given clock and limit, or None (the default one) when neither is given."""
-    if clock is None and images_per_minute is None:
-        return None
-    return Simulator(clock=clock or time.time, images_per_minute=images_per_minute)
+@dataclass(frozen=True)
+class _StandIn:
+    """How to build the offline simulator when none is given: its clock (seconds) and per-minute image limit."""
+
+    clock: Optional[Callable[[], float]] = None
+    images_per_minute: Optional[int] = None
+
+    def build(self, **kw: Any) -> Simulator:
+        return Simulator(clock=self.clock or time.time, images_per_minute=self.images_per_minute, **kw)
 
 
 _NOTICE_SHOWN = threading.Event()
 
 
 def _wiring(lesson: str, mode: Optional[str], simulator: Optional[Simulator], scenario: Optional[str], quiet: bool,
-            network: Callable[[], Any]) -> tuple[Setup, Any, str, Optional[str]]:
+            network: Callable[[], Any], stand_in: _StandIn = _StandIn()) -> tuple[Setup, Any, str, Optional[str]]:
     """The one place a client's transport stack is chosen: (setup, transport, api key, base URL).
 
-    ``network`` builds the real HTTP transport (sync or async) for live and record-from-API modes.
+    ``network`` builds the real HTTP transport (sync or async) for live and record-from-API modes;
+    ``stand_in`` the simulator when none is given (offline: answering for today, its state shared in
+    SIMULATOR_STATE_DIR; recording: answering for the kit's day).
     """
     setup = Setup(mode or current_mode(), check_lesson_name(lesson), _record_from(), tracks.current().name)
     if setup.mode not in MODES:
@@ -222,14 +228,14 @@ def _wiring(lesson: str, mode: Optional[str], simulator: Optional[Simulator], sc
         replayed = recording.Recording.load(setup.recording_path)
         fallback = None
         if setup.mode == "offline":
-            fallback = SimulatorTransport(simulator or Simulator(state_dir=SIMULATOR_STATE_DIR),
+            fallback = SimulatorTransport(simulator or stand_in.build(state_dir=SIMULATOR_STATE_DIR),
                                           event_delay=OFFLINE_EVENT_DELAY_S,
                                           scenario=scenario)
         inner: Any = ReplayTransport(
             replayed, fallback=fallback, event_delay=OFFLINE_EVENT_DELAY_S if fallback else 0.0, scenario=scenario)
     elif setup.mode == "record" and setup.record_from == "simulator":
         # A lesson's recording describes the kit's day (the registry's as-of date), whatever today is.
-        simulator = simulator or Simulator(day=registry.kit_day(setup.mode))
+        simulator = simulator or stand_in.build(day=registry.kit_day(setup.mode))
         inner = RecordingTransport(SimulatorTransport(simulator, scenario=scenario),
                                              recording.open_for_recording(setup.new_recording_path),
                                              recording.SIMULATOR, scenario=scenario)

@@ -399,3 +399,45 @@ def test_after_a_429_pause_one_probe_goes_first_and_the_rest_wait_for_it():
     pacer.settle(probe, 280)
     pacer.acquire(1, 300)
     assert clock.now() == 12.0, "once the probe succeeds the others go at once"
+
+
+def _stepped_run(tmp_path, name):
+    """A Tier-1-limited bulk run against a fresh simulator on a fresh stepped clock, as a rebuild records it."""
+    clock = bulk.SteppedClock()
+    seen = []
+    simulator = Simulator(clock=clock.now, images_per_minute=2, day=registry.as_of_day())
+    inner = SimulatorTransport(simulator)
+
+    def spy(request):
+        response = inner.handle_request(request)
+        seen.append((json.loads(request.content)["prompt"], response.status_code,
+                     response.headers.get("retry-after"), response.headers.get("x-ratelimit-reset-requests")))
+        return response
+
+    report = bulk.run(jobs(5), client=client_for(spy), model=registry.lesson_image_model(), run_dir=tmp_path / name,
+                      limits=bulk.Limits(2, 10**7), clock=clock, concurrency=3, progress=False, say=lambda _m: None)
+    return report, seen
+
+
+def test_a_stepped_clock_makes_a_limited_run_answer_the_same_way_every_time(tmp_path):
+    first, seen_first = _stepped_run(tmp_path, "a")
+    second, seen_second = _stepped_run(tmp_path, "b")
+    assert [i.status for i in first.items] == [bulk.SAVED] * 5
+    assert seen_first == seen_second  # same order, same 429s, same headers: a rebuild records the same bytes
+    assert [i.waited_s for i in first.items] == [i.waited_s for i in second.items]
+
+
+def test_recording_from_the_simulator_uses_the_stepped_clock(monkeypatch):
+    monkeypatch.setenv("COOKBOOK_MODE", "record")
+    monkeypatch.setenv("COOKBOOK_RECORD_FROM", "simulator")
+    assert isinstance(bulk.lesson_clock(), bulk.SteppedClock)
+    monkeypatch.setenv("COOKBOOK_MODE", "offline")
+    assert isinstance(bulk.lesson_clock(), bulk.ScaledClock)
+
+
+def test_a_stepped_clock_moves_only_when_slept():
+    clock = bulk.SteppedClock()
+    assert clock.now() == clock.now() == 0.0
+    clock.sleep(12.5)
+    clock.sleep(-3)
+    assert clock.now() == 12.5

@@ -246,3 +246,20 @@ def test_replacing_a_folder_killed_between_its_renames_restores_the_previous_one
     writes.replace_folder(again, target)
     assert (target / "index.html").read_text() == "next"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_widget_outputs_get_model_ids_that_repeat_from_run_to_run():
+    import nbformat
+
+    def lesson_with_a_widget(model_id):
+        notebook = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("bar", id="cell-one")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": model_id, "version_major": 2,
+                                                         "version_minor": 0}, "text/plain": "bar"})]
+        notebook.cells = [cell]
+        return notebook
+
+    first = rebuild.normalised(lesson_with_a_widget("63250bcb1ef4482da764ad144f5c3a70"))
+    second = rebuild.normalised(lesson_with_a_widget("b49ac2c6176347c686865b7628dd3f62"))
+    assert first == second and "63250bcb" not in first

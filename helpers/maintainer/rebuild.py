@@ -36,6 +36,7 @@ leaves no unfinished ``<lesson>.new.json`` behind.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import os
 import secrets
@@ -122,7 +123,21 @@ def normalised(notebook: nbformat.NotebookNode) -> str:
     copy = coalesce_streams(nbformat.reads(nbformat.writes(notebook), as_version=nbformat.NO_CONVERT))
     stripped = nbstripout.strip_output(copy, keep_output=True, keep_count=True, keep_id=True,
                                        extra_keys=NBSTRIPOUT_KEYS)
-    return nbformat.writes(stripped) + "\n"
+    return nbformat.writes(stable_widget_ids(stripped)) + "\n"
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def stable_widget_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with each widget output's ``model_id`` (random per kernel, and pointing at widget state
+    that is not stored) replaced by one derived from its cell id and place, so stored bytes repeat."""
+    for cell in notebook.cells:
+        for number, output in enumerate(cell.get("outputs", ())):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if isinstance(view, dict) and "model_id" in view:
+                view["model_id"] = hashlib.sha256(f"{cell.get('id')}#{number}".encode()).hexdigest()[:32]
+    return notebook
 
 
 def store(path: Path, notebook: nbformat.NotebookNode) -> None:
