@@ -1,31 +1,19 @@
-"""Error bodies and the small shared pieces of the offline simulator's answers.
+"""The API's error bodies: publicly observed ones reproduced exactly, each with its source next to it;
+every other message starts with ``(simulated) ``.
 
-Error bodies that were publicly observed are reproduced exactly, with their source next to them;
-every other message starts with ``(simulated) ``. The Images/Responses simulator and the Files and
-Batches simulator both build their answers from here.
+``rules`` raises them (``Rejected``, carrying the broken rule's source), the offline simulator answers
+with them, the live pre-send check turns them into its refusals, and triage reads their sources.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
-import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
-from . import registry, wire
+from . import registry
 
 SIMULATED = "(simulated) "
-
-
-@dataclass(frozen=True)
-class SimulatedResponse:
-    status: int
-    body: dict | None = None  # JSON body (None when events is set)
-    events: tuple[dict, ...] | None = None  # SSE stream: each {"event": name_or_None, "data": dict}
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- error bodies ----------------------------------------------------------------------------
@@ -311,51 +299,3 @@ def reject(kind: str, *, source: Optional[str] = None, **kw: Any) -> Rejected:
 def bad_value(param: Optional[str], message: str, code: str = "invalid_value", *,
               source: Optional[str] = None) -> Rejected:
     return reject("invalid_value", param=param, message=message, code=code, source=source)
-
-
-def multipart_parts(content_type: str, body: bytes, *, not_multipart: str) -> list[wire.Part]:
-    """The parts of a multipart/form-data body; raises Rejected (400 ``invalid_content_type``) with
-    ``not_multipart`` for another content type, or when the body cannot be parsed."""
-    if not content_type.startswith("multipart/form-data"):
-        raise bad_value(None, not_multipart, "invalid_content_type")
-    try:
-        return wire.parse_multipart(content_type, body)
-    except ValueError:
-        raise bad_value(None, "The multipart body could not be parsed.", "invalid_content_type") from None
-
-
-
-
-# --- ids, times and bodies shared by both simulators ---------------------------------------------
-
-
-
-def hex_id(seed: str, label: str, length: int = 24) -> str:
-    return hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:length]
-
-
-# Simulated timestamps fall in the first half of the simulator's day (UTC), so ``created`` is never
-# after the day the request is answered for, and later stages of a batch still fit in that day.
-DAY_SPREAD_S = 12 * 3600
-
-
-def day_start(day: Optional[dt.date] = None) -> int:
-    """Unix seconds at 00:00 UTC of ``day`` (default: the registry's as-of date)."""
-    day = day or registry.as_of_day()
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
-
-
-def created_at(seed: str, day: Optional[dt.date] = None) -> int:
-    """A stable simulated timestamp (Unix seconds) on ``day``: never after the date the request was answered
-    for, and never after now (answering for today, a spread timestamp could otherwise lie in the future)."""
-    return min(day_start(day) + int(seed[:12], 16) % DAY_SPREAD_S, int(time.time()))
-
-
-def json_body(body: bytes) -> dict:
-    try:
-        parsed = json.loads(body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_value(None, "The request body is not valid JSON.", "invalid_json") from None
-    if not isinstance(parsed, dict):
-        raise bad_value(None, "The request body must be a JSON object.", "invalid_json")
-    return parsed

@@ -9,7 +9,7 @@ from openai.types.responses import Response
 
 from helpers import pricing, registry, responses
 from helpers.offline import simulator as sim_module
-from helpers.api_errors import day_start
+from helpers.offline.answers import day_start
 from helpers.offline.simulator import Simulator
 from tests.test_simulator import MAINLINE, MINI, decoded, make_client, png, tool
 
@@ -71,9 +71,10 @@ def test_only_the_observed_mainline_pairing_is_refused(sdk):
     assert info.value.body["message"] == ("There was an issue with your request. Please check your inputs and "
                                           "try again")
     # The same report shows gpt-4o working with another tool model: no other pairing is refused.
-    for mainline, tool in (("gpt-4o", {"type": "image_generation"}), ("gpt-4.1-mini", {"type": "image_generation"}),
-                           ("o3", {"type": "image_generation", "model": "gpt-image-2.6-flare"})):
-        answer = client.responses.create(model=mainline, input="Draw a cat", tools=[tool])
+    for mainline, image_tool in (("gpt-4o", {"type": "image_generation"}),
+                                 ("gpt-4.1-mini", {"type": "image_generation"}),
+                                 ("o3", {"type": "image_generation", "model": "gpt-image-2.6-flare"})):
+        answer = client.responses.create(model=mainline, input="Draw a cat", tools=[image_tool])
         assert responses.first_image(answer)
 
 

@@ -264,7 +264,7 @@ def test_a_busy_port_gets_one_line_not_a_traceback(capsys):
 
 
 def test_a_simulated_timestamp_answering_for_today_is_never_in_the_future():
-    from helpers.api_errors import created_at
+    from helpers.offline.answers import created_at
 
     for seed in ("f" * 64, "0" * 64, "8" * 64):
         assert created_at(seed, registry.today()) <= time.time()

@@ -19,7 +19,8 @@ from pydantic import TypeAdapter
 from helpers import registry
 from helpers import api_errors as errors
 from helpers import wire
-from helpers.api_errors import DAY_SPREAD_S, ERRORS, SIMULATED, SimulatedResponse, day_start, error_body
+from helpers.api_errors import ERRORS, SIMULATED, error_body
+from helpers.offline.answers import DAY_SPREAD_S, SimulatedResponse, day_start
 from helpers.offline.simulator import Simulator
 
 # These tests exercise the kit's mechanics with gpt-image-1-mini's facts, on a day it was still the

@@ -7,6 +7,7 @@ serves it over HTTP; lessons and the live path never import it.
   ``helpers.rules`` (the API's rules live there, not here) and emitting ``helpers.api_errors``.
 * ``batches``: the Files and Batches endpoints, run by the same simulator.
 * ``shared_state``: what the simulator keeps, in a folder several processes share.
+* ``answers``: the ids, timestamps and bodies the simulator's answers share.
 * ``rendering``: the simulator's pictures, each with a visible SIMULATED mark.
 * ``transport``: ``SimulatorTransport``, the httpx2 transport that answers from the simulator.
 

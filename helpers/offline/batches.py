@@ -40,7 +40,8 @@ from typing import Any, Optional
 from .. import registry
 from .. import wire
 from ..transports import recording
-from ..api_errors import SIMULATED, bad_value, created_at, hex_id, json_body, multipart_parts, reject
+from ..api_errors import SIMULATED, bad_value, reject
+from .answers import created_at, hex_id, json_body, multipart_parts
 
 BATCH_ENDPOINTS = ("/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions",
                    "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos")

@@ -45,8 +45,8 @@ from .. import pricing, registry, rules
 from . import batches, rendering
 from .shared_state import SharedState
 from .. import wire
-from ..api_errors import (Rejected, SimulatedResponse, bad_value, created_at, hex_id, json_body, multipart_parts,
-                     reject)
+from ..api_errors import Rejected, bad_value, reject
+from .answers import SimulatedResponse, created_at, hex_id, json_body, multipart_parts
 
 # --- token counts ----------------------------------------------------------------------------
 
