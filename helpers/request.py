@@ -3,8 +3,8 @@
 ``read(request)`` parses an ``httpx2.Request`` body (JSON or multipart/form-data) and keeps the
 record on the request (``request.extensions``), so the pre-send check, the spending cap, the
 recorder and replay all receive the same record and a body is parsed once however many layers it
-crosses. The simulator reads the same record through ``from_parts`` (the HTTP server's requests are
-not httpx2 requests).
+crosses. ``from_parts`` builds the record from a request's pieces (the recordings store uses it for
+requests that are not httpx2 requests).
 """
 
 from __future__ import annotations

@@ -55,8 +55,8 @@ SDK_BACKGROUNDS = ("transparent", "opaque", "auto")
 SDK_FORMATS = ("png", "webp", "jpeg", "gif", "svg")
 EDIT_MIMETYPES = ("image/jpeg", "image/png", "image/webp")
 
-# What the kit assumes where the real API decides for itself (the simulator draws it, the cap prices it): quality "auto" renders as
-# "medium", size "auto" as 1024x1024 and background "auto" as opaque.
+# What the kit assumes where the real API decides for itself (the simulator draws it, the cap prices it):
+# quality "auto" renders as "medium", size "auto" as 1024x1024 and background "auto" as opaque.
 AUTO_QUALITY, AUTO_SIZE = "medium", (1024, 1024)
 
 
@@ -136,7 +136,7 @@ def _check_model(model_id: Any, *, tool: bool, day: Optional[dt.date] = None) ->
     try:
         record = registry.get(model_id)
     except registry.UnknownModel:
-        raise bad_value("model", f"Invalid value: '{model_id}'. The simulator's registry has no such model.",
+        raise bad_value("model", f"Invalid value: '{model_id}'. The kit's registry has no such model.",
                    "model_not_found") from None
     if not record.served_on(day):
         raise reject("model_shut_down", model=model_id, day=day, route="tool" if tool else "images")
@@ -147,15 +147,20 @@ def _check_model(model_id: Any, *, tool: bool, day: Optional[dt.date] = None) ->
     return record
 
 
-def _check_size(value: Any, caps: registry.Capabilities, model: str, param: str = "size") -> tuple[int, int]:
-    """(width, height) to draw; the registry's size rule decides what is refused (``Capabilities.size_problem``)."""
-    if value is None:  # omitted: the API picks, and so does the simulator, whatever the model's size list says
+def _check_size(value: Any, caps: registry.Capabilities, model: str, param: str = "size",
+                drawn: bool = False) -> tuple[int, int]:
+    """(width, height); the registry's size rule decides what is refused (``Capabilities.size_problem``).
+
+    ``drawn``: the simulator must draw the answer, so a size the registry gives no rule for is bounded by
+    the gpt-image-2 family's documented rule, refused with a "(simulated)" message. The live check never
+    sets it: where the registry knows no rule, it does not say the API refuses the size.
+    """
+    if value is None:  # omitted: the API picks the size
         return AUTO_SIZE
     problem = caps.size_problem(value) if isinstance(value, str) else f"Invalid size {value!r}: give 'WIDTHxHEIGHT'."
     parsed = registry.parse_size(value) if value != "auto" else AUTO_SIZE
-    if problem is None and caps.size_rule is None and caps.arbitrary_sizes is None and value != "auto" and parsed:
-        # The registry knows no rule for this model, but the simulator must bound what it draws: it
-        # applies the documented rule of the gpt-image-2 family, and its refusal says "(simulated)".
+    if (drawn and problem is None and caps.size_rule is None and caps.arbitrary_sizes is None and value != "auto"
+            and parsed):
         problem = registry.ARBITRARY_SIZE_RULE.problem(*parsed)
     if problem is not None:
         raise bad_value(param, f"{problem} (model {model})", "invalid_value")
@@ -174,7 +179,7 @@ def _check_input_fidelity(value: Any, caps: registry.Capabilities, model: str, r
 
 
 def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Optional[str] = None,
-                        stream: bool = False, day: Optional[dt.date] = None) -> ImageRequest:
+                        stream: bool = False, day: Optional[dt.date] = None, drawn: bool = False) -> ImageRequest:
     """Validate Images API parameters (route "generate" or "edit") or the tool's ("tool") against the registry.
 
     The model's lifecycle is asked on ``day`` (default: the registry's as-of date). Parameters the
@@ -200,7 +205,7 @@ def check_image_request(fields: Mapping[str, Any], *, route: str, prompt: Option
             # an unknown parameter (observed for response_format, see api_errors).
             raise reject("unknown_parameter", param=name, source=(
                 api_errors.SRC_UNKNOWN_RESPONSE_FORMAT if name == "response_format" else registry.SRC_SDK_GENERATE_PARAMS))
-    width, height = _check_size(fields.get("size"), caps, model, "tools" if tool else "size")
+    width, height = _check_size(fields.get("size"), caps, model, "tools" if tool else "size", drawn)
     quality = _choice(fields, "quality", "auto", SDK_QUALITIES, caps.qualities, model)
     output_format = _choice(fields, "output_format", "png", SDK_FORMATS, caps.output_formats, model)
     background = _choice(fields, "background", "auto", SDK_BACKGROUNDS, None, model)

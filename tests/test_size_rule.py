@@ -82,3 +82,18 @@ def test_sizes_inside_the_budget_are_drawn_by_the_simulator(size):
     image = client(SimulatorTransport(Simulator(day=DAY))).images.generate(
         model=registry.lane_model(DAY), prompt="A kite", size=size, quality="low")
     assert image.size == size and image.data[0].b64_json
+
+
+def test_a_model_without_a_size_rule_is_not_refused_live_only_bounded_where_the_simulator_draws():
+    import datetime as dt
+
+    from helpers import api_errors, rules
+
+    served = dt.date(2026, 11, 20)  # chatgpt-image-latest was served then; the registry gives it no size rule
+    caps = registry.get("chatgpt-image-latest").capabilities
+    assert caps.size_rule is None and caps.arbitrary_sizes is None
+    fields = {"model": "chatgpt-image-latest", "prompt": "A red fox", "size": "512x512"}
+    assert rules.check_image_request(fields, route="generate", day=served).size == "512x512"
+    with pytest.raises(api_errors.Rejected) as info:
+        rules.check_image_request(fields, route="generate", day=served, drawn=True)
+    assert info.value.args[0][1]["error"]["message"].startswith(api_errors.SIMULATED)

@@ -317,7 +317,7 @@ class Simulator:
     # --- Images API ---
 
     def _generate(self, body: dict, seed: str) -> dict | tuple:
-        req = rendered(rules.check_image_request(body, route="generate", day=self.day))
+        req = rendered(rules.check_image_request(body, route="generate", day=self.day, drawn=True))
         self._take_slots(req.n)
 
         def render(variant: int) -> bytes:
@@ -356,7 +356,7 @@ class Simulator:
 
     def _edit_images(self, fields: Mapping[str, Any], inputs: list[bytes], mask: Optional[bytes], markup: bool,
                      seed: str) -> dict | tuple:
-        req = rendered(rules.check_image_request(fields, route="edit", day=self.day))
+        req = rendered(rules.check_image_request(fields, route="edit", day=self.day, drawn=True))
         caps = registry.get(req.model).capabilities
         images = rules.check_inputs(inputs, caps, "image")
         if mask is not None:
@@ -438,7 +438,8 @@ class Simulator:
             raise bad_value("tools", "The simulator answers Responses requests that include an image_generation tool.")
         stream = body.get("stream") is True
         prompt, inputs = self._context(body)
-        req = rendered(rules.check_image_request(tool, route="tool", prompt=prompt, stream=stream, day=self.day))
+        req = rendered(rules.check_image_request(tool, route="tool", prompt=prompt, stream=stream,
+                                                 day=self.day, drawn=True))
         caps = registry.get(req.model).capabilities
         action = tool.get("action") or "auto"
         if action not in ("generate", "edit", "auto"):

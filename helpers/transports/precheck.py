@@ -48,8 +48,8 @@ class PreSendCheckTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Checks live Images, Responses and Batch requests against the registry before they leave.
 
     The lifecycle is asked on ``day()`` (today, or COOKBOOK_TODAY): a model shut down that day
-    raises ``registry.ModelShutDown`` and nothing is sent. Then the same parameter rules the
-    simulator applies, and the input images' format, mode, bit depth, animation, dimensions and
+    raises ``registry.ModelShutDown`` and nothing is sent. Then the API's rules
+    (``helpers.rules``, which the simulator applies too), and the input images' format, mode, bit depth, animation, dimensions and
     size (from their headers only). A broken parameter rule is answered locally as the API's HTTP 400
     (``refusal_response``: the SDK raises ``openai.BadRequestError``, marked not sent); a bad input
     image raises ``edits.EditInputError``.

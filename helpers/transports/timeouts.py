@@ -37,10 +37,6 @@ def _sent_and_billable(request: httpx2.Request, error: BaseException) -> bool:
     return request.method == "POST" and request_record.read(request).route in BILLED_ROUTES
 
 
-def _waited(error: BaseException) -> str:
-    return type(error).__name__
-
-
 class NoRetryOnTimeoutTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Raises ``PossiblyBilledTimeout`` for a read or write timeout of an image request; passes the rest."""
 
@@ -52,7 +48,7 @@ class NoRetryOnTimeoutTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport)
             return self.inner.handle_request(request)
         except httpx2.TimeoutException as error:
             if _sent_and_billable(request, error):
-                raise PossiblyBilledTimeout(request, _waited(error)) from error
+                raise PossiblyBilledTimeout(request, type(error).__name__) from error
             raise
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -60,5 +56,5 @@ class NoRetryOnTimeoutTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport)
             return await self.inner.handle_async_request(request)
         except httpx2.TimeoutException as error:
             if _sent_and_billable(request, error):
-                raise PossiblyBilledTimeout(request, _waited(error)) from error
+                raise PossiblyBilledTimeout(request, type(error).__name__) from error
             raise
